@@ -1,0 +1,56 @@
+# Shared helpers for tools/: the project cache folder, messages, failure.
+# Sourced, never run.
+
+IMGEXT_CACHE=${IMGEXT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/imgext}
+export IMGEXT_CACHE
+TOOLS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+REPO_DIR=$(cd "$TOOLS_DIR/.." && pwd)
+
+# Go writes its build cache here rather than under $HOME; the module cache stays Go's own.
+export GOCACHE=${GOCACHE_OVERRIDE:-$IMGEXT_CACHE/go-build}
+export GOFLAGS=${GOFLAGS:--mod=mod}
+export GOFLAGS="${GOFLAGS/-buildvcs=false/} -buildvcs=false"
+export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
+
+say() { printf '%s\n' "imgext-env: $*" >&2; }
+die() {
+  printf '%s\n' "imgext-env: error: $*" >&2
+  exit 1
+}
+need_cmd() { command -v "$1" >/dev/null 2>&1; }
+
+# Answers 0 when the unix socket at $1 answers GET /_ping with OK.
+ping_socket() {
+  [ -S "$1" ] || return 1
+  [ "$(curl -s --max-time 2 --unix-socket "$1" http://localhost/_ping 2>/dev/null)" = OK ]
+}
+
+pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+pid_from() { [ -f "$1" ] && cat "$1" 2>/dev/null || true; }
+
+# Stops the process whose pid is in file $1: TERM, then KILL after $2 seconds (default 20).
+stop_pidfile() {
+  local pidfile=$1 grace=${2:-20} pid
+  pid=$(pid_from "$pidfile")
+  if pid_alive "$pid"; then
+    kill -TERM "$pid" 2>/dev/null || true
+    local i=0
+    while pid_alive "$pid" && [ $i -lt $((grace * 10)) ]; do
+      sleep 0.1
+      i=$((i + 1))
+    done
+    if pid_alive "$pid"; then
+      say "pid $pid did not stop in ${grace}s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$pidfile"
+}
+
+# Prints the last lines of a log file, indented, to stderr.
+log_tail() {
+  [ -f "$1" ] || return 0
+  printf '%s\n' "---- last lines of $1 ----" >&2
+  tail -n "${2:-25}" "$1" | sed 's/^/  | /' >&2
+  printf '%s\n' "----" >&2
+}

@@ -1,0 +1,193 @@
+# Private container engines, one folder each under $IMGEXT_CACHE/engines/<name>.
+# Flavours, chosen by name:
+#   docker-26.1             Docker 26.1 (Debian trixie's docker.io), containerd image store (default)
+#   docker-26.1-classic     the same dockerd with the classic (overlay2) image store
+#   docker-20.10            Debian bookworm's docker.io 20.10, classic image store
+#   podman                  Debian's podman in `podman system service` mode (Docker-compatible API)
+
+IMGEXT_ENGINES_ALL="docker-26.1 docker-26.1-classic docker-20.10 podman"
+IMGEXT_DEFAULT_ENGINE=docker-26.1
+TRIXIE_DOCKER_VERSION=${TRIXIE_DOCKER_VERSION:-26.1.5+dfsg1-9+deb13u1+b1}
+
+engine_dir() { printf '%s\n' "$IMGEXT_CACHE/engines/$1"; }
+
+engine_socket() {
+  case "$1" in
+  podman) printf '%s\n' "$(engine_dir "$1")/podman.sock" ;;
+  *) printf '%s\n' "$(engine_dir "$1")/docker.sock" ;;
+  esac
+}
+
+engine_host() { printf 'unix://%s\n' "$(engine_socket "$1")"; }
+
+engine_check_name() {
+  case " $IMGEXT_ENGINES_ALL " in
+  *" $1 "*) ;;
+  *) die "unknown engine '$1'; choose one of: $IMGEXT_ENGINES_ALL" ;;
+  esac
+}
+
+# The first Debian mirror the system's own sources use, so nothing here names one.
+debian_mirror() {
+  if [ -n "${IMGEXT_DEBIAN_MIRROR:-}" ]; then
+    printf '%s\n' "$IMGEXT_DEBIAN_MIRROR"
+    return
+  fi
+  local uri
+  uri=$(grep -hE '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | grep -v -- '-security' | head -n1)
+  [ -n "$uri" ] || uri=$(grep -hE '^deb ' /etc/apt/sources.list 2>/dev/null | grep -v -- '-security' | sed -E 's/^deb (\[[^]]*\] )?//' | awk '{print $1}' | head -n1)
+  [ -n "$uri" ] || die "cannot find a Debian mirror in the system's apt sources; set IMGEXT_DEBIAN_MIRROR"
+  printf '%s\n' "$uri"
+}
+
+# Fetches trixie's docker.io with apt-get download through a separate source list (the
+# system's sources stay untouched) and unpacks it into the cache. Prints the dockerd path.
+ensure_docker26() {
+  local root=$IMGEXT_CACHE/debian-trixie
+  local dockerd=$root/root-$TRIXIE_DOCKER_VERSION/usr/sbin/dockerd
+  if [ -x "$dockerd" ]; then
+    printf '%s\n' "$dockerd"
+    return
+  fi
+  mkdir -p "$root/lists/partial" "$root/cache/archives/partial" "$root/etc" "$root/debs"
+  local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  [ -f "$keyring" ] || die "Debian's archive keyring ($keyring) is missing: apt-get install debian-archive-keyring"
+  printf 'deb [signed-by=%s] %s trixie main\n' "$keyring" "$(debian_mirror)" >"$root/etc/sources.list"
+  : >"$root/status"
+  local opts=(
+    -o "Dir::Etc::SourceList=$root/etc/sources.list" -o "Dir::Etc::SourceParts=/dev/null"
+    -o "Dir::State::Lists=$root/lists" -o "Dir::Cache=$root/cache" -o "Dir::State::status=$root/status"
+    -o "APT::Sandbox::User=root" -o "Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false"
+    -o "Acquire::IndexTargets::deb::DEP-11-icons::DefaultEnabled=false"
+    -o "Acquire::IndexTargets::deb::DEP-11-icons-small::DefaultEnabled=false"
+    -o "Acquire::IndexTargets::deb::CNF::DefaultEnabled=false"
+  )
+  local log=$IMGEXT_CACHE/logs/apt-trixie.log
+  mkdir -p "$(dirname "$log")"
+  say "fetching Docker $TRIXIE_DOCKER_VERSION (Debian trixie's docker.io) into $root"
+  if ! apt-get "${opts[@]}" update >"$log" 2>&1; then
+    log_tail "$log"
+    die "could not read trixie's package lists (log: $log)"
+  fi
+  if ! (cd "$root/debs" && apt-get "${opts[@]}" download "docker.io=$TRIXIE_DOCKER_VERSION" >>"$log" 2>&1); then
+    log_tail "$log"
+    die "could not download docker.io=$TRIXIE_DOCKER_VERSION from trixie (log: $log); set TRIXIE_DOCKER_VERSION to a version trixie serves"
+  fi
+  local tmp=$root/unpack.$$
+  rm -rf "$tmp"
+  dpkg -x "$root"/debs/docker.io_*.deb "$tmp" || die "dpkg -x failed on the trixie docker.io package"
+  rm -rf "$root/root-$TRIXIE_DOCKER_VERSION"
+  mv "$tmp" "$root/root-$TRIXIE_DOCKER_VERSION"
+  "$dockerd" --version >/dev/null 2>&1 || die "the unpacked dockerd at $dockerd does not run on this machine"
+  printf '%s\n' "$dockerd"
+}
+
+engine_running() {
+  local name=$1 dir
+  dir=$(engine_dir "$name")
+  pid_alive "$(pid_from "$dir/engine.pid")" && ping_socket "$(engine_socket "$name")"
+}
+
+# Starts engine $1 unless it is already up; waits until /_ping answers.
+engine_up() {
+  local name=$1
+  engine_check_name "$name"
+  local dir sock
+  dir=$(engine_dir "$name")
+  sock=$(engine_socket "$name")
+  if engine_running "$name"; then
+    return 0
+  fi
+  # A stale pid file or socket from a crash: clear it.
+  stop_pidfile "$dir/engine.pid" 5
+  rm -f "$sock"
+  mkdir -p "$dir"
+  local log=$dir/engine.log
+  : >"$log"
+  case "$name" in
+  docker-20.10) start_dockerd "$name" /usr/sbin/dockerd classic ;;
+  docker-26.1) start_dockerd "$name" "$(ensure_docker26)" containerd ;;
+  docker-26.1-classic) start_dockerd "$name" "$(ensure_docker26)" classic ;;
+  podman) start_podman "$name" ;;
+  esac
+  local i=0 pid
+  pid=$(pid_from "$dir/engine.pid")
+  while ! ping_socket "$sock"; do
+    if ! pid_alive "$pid"; then
+      log_tail "$log"
+      die "engine $name exited while starting (log: $log)"
+    fi
+    if [ $i -ge 600 ]; then
+      log_tail "$log"
+      stop_pidfile "$dir/engine.pid" 5
+      die "engine $name did not answer /_ping on $sock within 60s (log: $log)"
+    fi
+    sleep 0.1
+    i=$((i + 1))
+  done
+  say "engine $name is up at unix://$sock"
+}
+
+start_dockerd() {
+  local name=$1 dockerd=$2 store=$3 dir
+  dir=$(engine_dir "$name")
+  mkdir -p "$dir/data" "$dir/exec"
+  case "$name:$store" in
+  docker-20.10:*) printf '{"storage-driver": "overlay2"}\n' >"$dir/daemon.json" ;;
+  *:containerd) printf '{"features": {"containerd-snapshotter": true}}\n' >"$dir/daemon.json" ;;
+  *) printf '{"features": {"containerd-snapshotter": false}, "storage-driver": "overlay2"}\n' >"$dir/daemon.json" ;;
+  esac
+  # setsid: the daemon lives in its own session, so a Ctrl-C in this shell does not reach it.
+  setsid "$dockerd" \
+    --config-file "$dir/daemon.json" \
+    --host "unix://$(engine_socket "$name")" \
+    --data-root "$dir/data" \
+    --exec-root "$dir/exec" \
+    --pidfile "$dir/dockerd.pid" \
+    --bridge=none --iptables=false --ip-masq=false --ip6tables=false \
+    --userland-proxy=false \
+    >>"$dir/engine.log" 2>&1 </dev/null &
+  echo $! >"$dir/engine.pid"
+}
+
+start_podman() {
+  local name=$1 dir
+  dir=$(engine_dir "$name")
+  mkdir -p "$dir/storage" "$dir/run" "$dir/tmp"
+  cat >"$dir/containers.conf" <<CONF
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$dir/events.log"
+tmp_dir = "$dir/tmp"
+[network]
+default_network = "none"
+CONF
+  CONTAINERS_CONF=$dir/containers.conf setsid podman \
+    --root "$dir/storage" --runroot "$dir/run" --tmpdir "$dir/tmp" \
+    --storage-driver overlay --cgroup-manager cgroupfs --events-backend file \
+    system service --time=0 "unix://$(engine_socket "$name")" \
+    >>"$dir/engine.log" 2>&1 </dev/null &
+  echo $! >"$dir/engine.pid"
+}
+
+# Stops engine $1 and whatever it left (its containerd, mounts).
+engine_down() {
+  local name=$1 dir
+  engine_check_name "$name"
+  dir=$(engine_dir "$name")
+  [ -f "$dir/engine.pid" ] || return 0
+  stop_pidfile "$dir/engine.pid" 30
+  # Anything still holding the engine's folders (a containerd shim, conmon) goes too.
+  local p
+  for p in $(grep -lsF -- "$dir" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do
+    [ "$p" = "$$" ] && continue
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  # Mounts left under the engine's folders (overlay, shm) are released.
+  awk -v d="$dir/" 'index($2, d) == 1 {print $2}' /proc/self/mounts | sort -r | while read -r m; do
+    umount -l "$m" 2>/dev/null || true
+  done
+  rm -f "$(engine_socket "$name")"
+  say "engine $name stopped"
+}
