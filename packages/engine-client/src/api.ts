@@ -173,7 +173,13 @@ export interface RegistryAuth {
   serveraddress?: string;
 }
 
-export type PullProgressEvent = { status: string; id?: string; progress?: string; current?: number; total?: number };
+export type PullProgressEvent = {
+  status: string;
+  id?: string;
+  progress?: string;
+  current?: number;
+  total?: number;
+};
 
 export interface PullOptions extends CallOptions {
   platform?: string;
@@ -202,19 +208,30 @@ export interface ImagesApi {
   inspect(ref: string, opts?: CallOptions): Promise<ImageInspect>;
   /** Like inspect, but resolves undefined for a missing image. */
   find(ref: string, opts?: CallOptions): Promise<ImageInspect | undefined>;
-  list(opts?: CallOptions & { all?: boolean; filters?: Record<string, string[]> }): Promise<ImageSummary[]>;
+  list(
+    opts?: CallOptions & { all?: boolean; filters?: Record<string, string[]> },
+  ): Promise<ImageSummary[]>;
   history(ref: string, opts?: CallOptions): Promise<ImageHistoryEntry[]>;
   build(context: TarStream, opts?: BuildOptions): Promise<BuildResult>;
   tag(ref: string, repo: string, tag?: string, opts?: CallOptions): Promise<void>;
-  remove(ref: string, opts?: CallOptions & { force?: boolean; noPrune?: boolean }): Promise<RemoveImageResult[]>;
+  remove(
+    ref: string,
+    opts?: CallOptions & { force?: boolean; noPrune?: boolean },
+  ): Promise<RemoveImageResult[]>;
   pull(ref: string, opts?: PullOptions): Promise<void>;
   push(ref: string, opts?: PushOptions): Promise<PushResult>;
   /** Loads a `docker save` tar; resolves the loaded image names/IDs. */
-  load(tar: TarStream, opts?: CallOptions & { onProgress?: (line: string) => void }): Promise<string[]>;
+  load(
+    tar: TarStream,
+    opts?: CallOptions & { onProgress?: (line: string) => void },
+  ): Promise<string[]>;
   /** `docker save` as a stream: consume it or destroy it. */
   save(refs: string[], opts?: CallOptions): Promise<Readable>;
   /** Import a root filesystem tarball as an image; resolves the new image ID. */
-  import(tar: TarStream, opts?: CallOptions & { repo?: string; tag?: string; changes?: string[]; message?: string }): Promise<string>;
+  import(
+    tar: TarStream,
+    opts?: CallOptions & { repo?: string; tag?: string; changes?: string[]; message?: string },
+  ): Promise<string>;
 }
 
 // ---------------------------------------------------------------- containers
@@ -265,7 +282,14 @@ export interface ContainerInspect {
   Name: string;
   Image: string;
   Created: string;
-  State: { Status: string; Running: boolean; ExitCode: number; Error?: string; OOMKilled?: boolean; Pid?: number };
+  State: {
+    Status: string;
+    Running: boolean;
+    ExitCode: number;
+    Error?: string;
+    OOMKilled?: boolean;
+    Pid?: number;
+  };
   Config: ContainerCreateSpec;
   HostConfig: HostConfig;
   Mounts?: Array<{ Type: string; Name?: string; Source: string; Destination: string }>;
@@ -338,14 +362,22 @@ export interface RunResult {
 }
 
 export interface ContainersApi {
-  create(spec: ContainerCreateSpec, opts?: CreateContainerOptions): Promise<{ Id: string; Warnings: string[] }>;
+  create(
+    spec: ContainerCreateSpec,
+    opts?: CreateContainerOptions,
+  ): Promise<{ Id: string; Warnings: string[] }>;
   start(id: string, opts?: CallOptions): Promise<void>;
   /** Resolves when the condition is met. `condition` default 'not-running'. */
-  wait(id: string, opts?: CallOptions & { condition?: 'not-running' | 'next-exit' | 'removed' }): Promise<WaitResult>;
+  wait(
+    id: string,
+    opts?: CallOptions & { condition?: 'not-running' | 'next-exit' | 'removed' },
+  ): Promise<WaitResult>;
   logs(id: string, opts?: LogsOptions): AsyncIterable<OutputChunk>;
   attach(id: string, opts?: AttachOptions): Promise<AttachSession>;
   inspect(id: string, opts?: CallOptions): Promise<ContainerInspect>;
-  list(opts?: CallOptions & { all?: boolean; filters?: Record<string, string[]> }): Promise<ContainerSummary[]>;
+  list(
+    opts?: CallOptions & { all?: boolean; filters?: Record<string, string[]> },
+  ): Promise<ContainerSummary[]>;
   kill(id: string, opts?: CallOptions & { signal?: string }): Promise<void>;
   remove(id: string, opts?: CallOptions & { force?: boolean; volumes?: boolean }): Promise<void>;
   /** A tar stream of `path` in the container. */
@@ -367,7 +399,9 @@ export interface Volume {
 }
 
 export interface VolumesApi {
-  create(opts?: CallOptions & { name?: string; labels?: Record<string, string>; driver?: string }): Promise<Volume>;
+  create(
+    opts?: CallOptions & { name?: string; labels?: Record<string, string>; driver?: string },
+  ): Promise<Volume>;
   inspect(name: string, opts?: CallOptions): Promise<Volume>;
   list(opts?: CallOptions & { filters?: Record<string, string[]> }): Promise<Volume[]>;
   remove(name: string, opts?: CallOptions & { force?: boolean }): Promise<void>;
@@ -395,7 +429,9 @@ export interface EngineClientApi {
   readonly images: ImagesApi;
   readonly containers: ContainersApi;
   readonly volumes: VolumesApi;
-  events(opts?: CallOptions & { filters?: Record<string, string[]>; since?: string; until?: string }): AsyncIterable<EngineEvent>;
+  events(
+    opts?: CallOptions & { filters?: Record<string, string[]>; since?: string; until?: string },
+  ): AsyncIterable<EngineEvent>;
   /** Registry credentials for a reference's registry from the docker config (helpers included). */
   authFor(ref: string): Promise<RegistryAuth | undefined>;
   close(): Promise<void>;
