@@ -8,6 +8,8 @@ IMGEXT_PACKAGES=(
   "podman:/usr/bin/podman"
   "curl:/usr/bin/curl"
   "jq:/usr/bin/jq"
+  "openssl:/usr/bin/openssl"
+  "openssh-server:/usr/sbin/sshd"
 )
 
 ensure_packages() {
