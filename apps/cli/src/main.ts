@@ -1,0 +1,101 @@
+/**
+ * `imgext`: parses arguments with yargs (strict), runs one command, renders its output, and maps
+ * errors to exit codes in one place. `main(argv)` is exported so tests run the CLI in-process.
+ */
+
+import type { Argv } from 'yargs';
+import yargs from 'yargs';
+import type { CommandContext, GlobalArgs } from './command.js';
+import { commands } from './commands/index.js';
+import { describeError, EXIT_OK, EXIT_USAGE, exitCodeFor, UsageError } from './errors.js';
+import { createOutput, type Streams } from './output.js';
+
+export interface MainOptions extends Partial<Streams> {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** Aborted by the process on SIGINT/SIGTERM (bin/imgext.js), or by a test. */
+  signal?: AbortSignal;
+}
+
+export const VERSION = '0.0.0';
+
+export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
+  const streams: Streams = {
+    stdout: opts.stdout ?? process.stdout,
+    stderr: opts.stderr ?? process.stderr,
+  };
+  const signal = opts.signal ?? new AbortController().signal;
+  const wantsJson = argv.includes('--json');
+  let exitCode = EXIT_OK;
+  let handled = false;
+
+  const parser: Argv<GlobalArgs> = yargs()
+    .scriptName('imgext')
+    .usage('$0 <command> [options]')
+    .option('json', {
+      type: 'boolean',
+      default: false,
+      describe: 'Machine-readable JSON lines on stdout',
+    })
+    .option('verbose', {
+      type: 'boolean',
+      default: false,
+      describe: 'More detail, lifecycle debug logs',
+    })
+    .strict()
+    .demandCommand(1, 'Name a command.')
+    .recommendCommands()
+    .exitProcess(false)
+    .help()
+    .version(VERSION)
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .fail((msg, err) => {
+      if (err) throw err;
+      throw new UsageError(msg);
+    });
+
+  for (const def of commands) {
+    parser.command({
+      command: def.command,
+      describe: def.describe,
+      builder: (y: Argv) => def.builder(y as Argv<GlobalArgs>),
+      handler: async (args) => {
+        handled = true;
+        const a = args as unknown as GlobalArgs & { timestamps?: boolean };
+        const output = createOutput(streams, {
+          json: a.json,
+          verbose: a.verbose,
+          timestamps: a.timestamps ?? false,
+        });
+        const ctx: CommandContext = {
+          output,
+          signal,
+          env: opts.env ?? process.env,
+          cwd: opts.cwd ?? process.cwd(),
+        };
+        const code = await def.handler(a, ctx);
+        exitCode = code ?? EXIT_OK;
+      },
+    });
+  }
+
+  try {
+    let helpText = '';
+    await parser.parseAsync(argv, {}, (_err, _argv, out) => {
+      helpText = out;
+    });
+    if (helpText) streams.stdout.write(helpText.endsWith('\n') ? helpText : `${helpText}\n`);
+    return handled ? exitCode : EXIT_OK;
+  } catch (err) {
+    const code = exitCodeFor(err, signal.aborted);
+    const report = describeError(err);
+    if (wantsJson) {
+      streams.stdout.write(`${JSON.stringify({ type: 'error', ...report, exitCode: code })}\n`);
+    } else {
+      streams.stderr.write(`imgext: error [${report.code}]: ${report.message}\n`);
+      if (report.hint) streams.stderr.write(`  hint: ${report.hint}\n`);
+      if (code === EXIT_USAGE) streams.stderr.write("  Run 'imgext --help' for usage.\n");
+    }
+    return code;
+  }
+}

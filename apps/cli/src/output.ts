@@ -1,0 +1,45 @@
+/**
+ * Renders what commands report: progress lines on stderr for people, or JSON lines on stdout
+ * for machines (`--json`: one object per line, the result last).
+ */
+import type { CliEvent, Output } from './command.js';
+
+export interface Streams {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+export interface OutputOptions {
+  json: boolean;
+  verbose: boolean;
+  timestamps?: boolean;
+  /** Milliseconds since start, for the elapsed prefix. */
+  now?: () => number;
+}
+
+export function createOutput(streams: Streams, opts: OutputOptions): Output {
+  const now = opts.now ?? (() => performance.now());
+  const start = now();
+  const stamp = () => (opts.timestamps ? `${new Date().toISOString()} ` : '');
+  const elapsed = () => `[${((now() - start) / 1000).toFixed(1).padStart(5)}s]`;
+  const jsonLine = (value: unknown) => streams.stdout.write(`${JSON.stringify(value)}\n`);
+
+  if (opts.json) {
+    return {
+      event: (e: CliEvent) => jsonLine({ type: e.type, message: e.message, ...(e.data ?? {}) }),
+      warn: (message, data) => jsonLine({ type: 'warning', message, ...(data ?? {}) }),
+      result: (value) => jsonLine(value),
+      log: (prefix, text) => jsonLine({ type: 'log', source: prefix, text }),
+    };
+  }
+  return {
+    event: (e) => streams.stderr.write(`${stamp()}${elapsed()} ${e.message}\n`),
+    warn: (message) => streams.stderr.write(`${stamp()}warning: ${message}\n`),
+    result: (_value, human) => streams.stdout.write(human.endsWith('\n') ? human : `${human}\n`),
+    log: (prefix, text) => {
+      for (const line of text.split('\n')) {
+        if (line.length > 0) streams.stderr.write(`${stamp()}[${prefix}] ${line}\n`);
+      }
+    },
+  };
+}
