@@ -11,6 +11,9 @@ export GOCACHE=${GOCACHE_OVERRIDE:-$IMGEXT_CACHE/go-build}
 export GOFLAGS=${GOFLAGS:--mod=mod}
 export GOFLAGS="${GOFLAGS/-buildvcs=false/} -buildvcs=false"
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
+# Temporary files of tools and tests stay in the project cache too.
+export TMPDIR=$IMGEXT_CACHE/tmp
+mkdir -p "$TMPDIR"
 
 say() { printf '%s\n' "imgext-env: $*" >&2; }
 die() {

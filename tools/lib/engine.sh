@@ -137,8 +137,9 @@ start_dockerd() {
   *:containerd) printf '{"features": {"containerd-snapshotter": true}}\n' >"$dir/daemon.json" ;;
   *) printf '{"features": {"containerd-snapshotter": false}, "storage-driver": "overlay2"}\n' >"$dir/daemon.json" ;;
   esac
-  # setsid: the daemon lives in its own session, so a Ctrl-C in this shell does not reach it.
-  setsid "$dockerd" \
+  # setsid: the daemon lives in its own session, so a Ctrl-C in this shell does not reach it;
+  # engine-jail: its own mount namespace, so it writes nothing outside the project cache.
+  setsid unshare --mount --propagation private -- "$TOOLS_DIR/lib/engine-jail" "$dir" "$dockerd" \
     --config-file "$dir/daemon.json" \
     --host "unix://$(engine_socket "$name")" \
     --data-root "$dir/data" \
@@ -163,7 +164,8 @@ tmp_dir = "$dir/tmp"
 [network]
 default_network = "none"
 CONF
-  CONTAINERS_CONF=$dir/containers.conf setsid podman \
+  CONTAINERS_CONF=$dir/containers.conf setsid unshare --mount --propagation private -- \
+    "$TOOLS_DIR/lib/engine-jail" "$dir" podman \
     --root "$dir/storage" --runroot "$dir/run" --tmpdir "$dir/tmp" \
     --storage-driver overlay --cgroup-manager cgroupfs --events-backend file \
     system service --time=0 "unix://$(engine_socket "$name")" \

@@ -23,7 +23,7 @@ image_label() { # engine image label
 # Builds the Dockerfile tools/stack/$3.Dockerfile as image $2 in engine $1 via POST /build.
 build_stack_image() {
   local engine=$1 tag=$2 kind=$3 hash=$4 ctx log
-  ctx=$(mktemp -d "${TMPDIR:-/tmp}/imgext-stack.XXXXXX")
+  ctx=$(mktemp -d "$TMPDIR/imgext-stack.XXXXXX")
   mkdir -p "$ctx/rootfs/bin" "$ctx/rootfs/etc"
   cp /bin/busybox "$ctx/rootfs/bin/busybox"
   cp "$TOOLS_DIR"/stack/rootfs/etc/* "$ctx/rootfs/etc/"
