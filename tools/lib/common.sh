@@ -2,6 +2,7 @@
 # Sourced, never run.
 
 IMGEXT_CACHE=${IMGEXT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/imgext}
+mkdir -p "$IMGEXT_CACHE/logs"
 export IMGEXT_CACHE
 TOOLS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 REPO_DIR=$(cd "$TOOLS_DIR/.." && pwd)

@@ -20,6 +20,7 @@ ensure_pnpm() {
     say "installing pnpm $PNPM_VERSION into $dir"
     mkdir -p "$dir"
     local log=$IMGEXT_CACHE/logs/pnpm-install.log
+    mkdir -p "$IMGEXT_CACHE/logs"
     if ! npm install --prefix "$dir" --no-save --no-audit --no-fund --cache "$IMGEXT_CACHE/npm-cache" \
       "pnpm@$PNPM_VERSION" >"$log" 2>&1; then
       log_tail "$log"
