@@ -1,1 +1,12 @@
-export {};
+export * from './analyzed.js';
+export * from './dockerfile.js';
+export * from './dockerfile-rules.js';
+export * from './errors.js';
+export * from './escape-id.js';
+export * from './extend-config.js';
+export * from './generated.js';
+export * from './group.js';
+export * from './labels.js';
+export * from './platform-api.js';
+export * from './rebasable.js';
+export * from './user.js';
