@@ -31,6 +31,15 @@ export interface EngineClientOptions {
   env?: Record<string, string | undefined>;
   /** Max concurrent connections to the daemon. Default 16. */
   connections?: number;
+  /** For ssh:// hosts: the ssh program and extra arguments (e.g. ['-i', key, '-o', 'BatchMode=yes']). */
+  ssh?: SshOptions;
+}
+
+export interface SshOptions {
+  /** The ssh program. Default 'ssh' (from PATH). */
+  command?: string;
+  /** Extra arguments placed before the destination. */
+  args?: string[];
 }
 
 export interface ResolvedEndpoint {
@@ -378,7 +387,8 @@ export interface ContainersApi {
   list(
     opts?: CallOptions & { all?: boolean; filters?: Record<string, string[]> },
   ): Promise<ContainerSummary[]>;
-  kill(id: string, opts?: CallOptions & { signal?: string }): Promise<void>;
+  /** `killSignal` is the signal to send (default SIGKILL); `signal` stays the AbortSignal. */
+  kill(id: string, opts?: CallOptions & { killSignal?: string }): Promise<void>;
   remove(id: string, opts?: CallOptions & { force?: boolean; volumes?: boolean }): Promise<void>;
   /** A tar stream of `path` in the container. */
   getArchive(id: string, path: string, opts?: CallOptions): Promise<Readable>;

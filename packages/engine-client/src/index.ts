@@ -1,1 +1,21 @@
-export {};
+export type * from './api.js';
+export { MAX_API_VERSION, MIN_API_VERSION } from './api-version.js';
+export { EngineClient } from './client.js';
+export {
+  AbortedError,
+  ApiVersionTooOldError,
+  BadRequestError,
+  BuildError,
+  ConflictError,
+  ConnectionError,
+  EngineError,
+  type EngineErrorCode,
+  type EngineErrorDetails,
+  NotFoundError,
+  PullError,
+  ServerError,
+  StreamError,
+  UnauthorizedError,
+} from './errors.js';
+export { demux, FrameDecoder } from './streams/demux.js';
+export { JsonLineDecoder, jsonLines } from './streams/json-lines.js';

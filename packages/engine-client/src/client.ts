@@ -1,0 +1,102 @@
+/** EngineClient: the public entry point, implementing the agreed EngineClientApi. */
+import type {
+  CallOptions,
+  EngineClientApi,
+  EngineClientOptions,
+  EngineEvent,
+  PingResult,
+  RegistryAuth,
+  ResolvedEndpoint,
+  SystemInfo,
+  VersionInfo,
+} from './api.js';
+import { Containers } from './containers.js';
+import { EngineError } from './errors.js';
+import { type AuthSource, Images } from './images.js';
+import { jsonLines } from './streams/json-lines.js';
+import { Transport } from './transport.js';
+import { Volumes } from './volumes.js';
+
+function base64url(value: object): string {
+  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+}
+
+export class EngineClient implements EngineClientApi {
+  readonly #t: Transport;
+  readonly #auth: AuthSource;
+  readonly images: Images;
+  readonly containers: Containers;
+  readonly volumes: Volumes;
+
+  /** Nothing is resolved or contacted until the first call (or `connect()`). */
+  constructor(options: EngineClientOptions = {}) {
+    this.#t = new Transport(options);
+    this.#auth = {
+      authFor: async () => undefined,
+      allConfigs: async () => ({}),
+      encode: base64url,
+    };
+    this.images = new Images(this.#t, this.#auth);
+    this.containers = new Containers(this.#t);
+    this.volumes = new Volumes(this.#t);
+  }
+
+  /** Creates a client and resolves its endpoint and API version up front. */
+  static async connect(options: EngineClientOptions = {}): Promise<EngineClient> {
+    const client = new EngineClient(options);
+    await client.apiVersion();
+    return client;
+  }
+
+  /** The resolved endpoint; available once the client has made a call (or after `connect`). */
+  get endpoint(): ResolvedEndpoint {
+    const endpoint = this.#t.endpoint;
+    if (!endpoint) {
+      throw new EngineError(
+        'the endpoint is resolved on the first call: await client.apiVersion() or EngineClient.connect() first',
+      );
+    }
+    return endpoint;
+  }
+
+  apiVersion(opts: CallOptions = {}): Promise<string> {
+    return this.#t.connection().then(() => this.#t.apiVersion(opts.signal));
+  }
+
+  ping(opts: CallOptions = {}): Promise<PingResult> {
+    return this.#t.ping(opts.signal);
+  }
+
+  version(opts: CallOptions = {}): Promise<VersionInfo> {
+    return this.#t.json({ method: 'GET', path: '/version', signal: opts.signal });
+  }
+
+  info(opts: CallOptions = {}): Promise<SystemInfo> {
+    return this.#t.json({ method: 'GET', path: '/info', signal: opts.signal });
+  }
+
+  events(
+    opts: CallOptions & { filters?: Record<string, string[]>; since?: string; until?: string } = {},
+  ): AsyncIterable<EngineEvent> {
+    const t = this.#t;
+    return {
+      async *[Symbol.asyncIterator]() {
+        const res = await t.request({
+          method: 'GET',
+          path: '/events',
+          query: { filters: opts.filters, since: opts.since, until: opts.until },
+          signal: opts.signal,
+        });
+        for await (const value of jsonLines(res.body)) yield value as EngineEvent;
+      },
+    };
+  }
+
+  authFor(ref: string): Promise<RegistryAuth | undefined> {
+    return this.#auth.authFor(ref);
+  }
+
+  close(): Promise<void> {
+    return this.#t.close();
+  }
+}

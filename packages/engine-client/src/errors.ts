@@ -1,0 +1,229 @@
+/**
+ * Typed errors of the engine client. Every error carries a stable string `code`; those raised by a
+ * request also carry its method, path (never the query string's credentials: none are put there),
+ * status code and the daemon's own message. No credential ever reaches a message.
+ */
+
+export interface EngineErrorDetails {
+  method?: string;
+  path?: string;
+  statusCode?: number;
+  /** The daemon's message (the `message` of its JSON error body), when it gave one. */
+  daemonMessage?: string;
+  cause?: unknown;
+}
+
+export class EngineError extends Error {
+  readonly code: string = 'ENGINE_ERROR';
+  readonly method: string | undefined;
+  readonly path: string | undefined;
+  readonly statusCode: number | undefined;
+  readonly daemonMessage: string | undefined;
+
+  constructor(message: string, details: EngineErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.method = details.method;
+    this.path = details.path;
+    this.statusCode = details.statusCode;
+    this.daemonMessage = details.daemonMessage;
+  }
+}
+
+/** 404: no such image, container, volume... */
+export class NotFoundError extends EngineError {
+  override readonly code = 'ENGINE_NOT_FOUND';
+}
+
+/** 409: name in use, image in use, container running... */
+export class ConflictError extends EngineError {
+  override readonly code = 'ENGINE_CONFLICT';
+}
+
+/** 400: the daemon refused the request's parameters. */
+export class BadRequestError extends EngineError {
+  override readonly code = 'ENGINE_BAD_REQUEST';
+}
+
+/** 401/403: the daemon or a registry refused the credentials. */
+export class UnauthorizedError extends EngineError {
+  override readonly code = 'ENGINE_UNAUTHORIZED';
+}
+
+/** 5xx and any other unexpected status. */
+export class ServerError extends EngineError {
+  override readonly code = 'ENGINE_SERVER_ERROR';
+}
+
+/** The daemon could not be reached; `hint` says what to check. */
+export class ConnectionError extends EngineError {
+  override readonly code = 'ENGINE_CONNECTION';
+  readonly hint: string | undefined;
+  /** The system error code (ENOENT, EACCES, ECONNREFUSED...) when there was one. */
+  readonly syscallCode: string | undefined;
+
+  constructor(
+    message: string,
+    details: EngineErrorDetails & { hint?: string; syscallCode?: string } = {},
+  ) {
+    super(details.hint ? `${message} (${details.hint})` : message, details);
+    this.hint = details.hint;
+    this.syscallCode = details.syscallCode;
+  }
+}
+
+/** The daemon's API version is below the client's floor. */
+export class ApiVersionTooOldError extends EngineError {
+  override readonly code = 'ENGINE_API_VERSION';
+  readonly serverVersion: string;
+  readonly minimumVersion: string;
+
+  constructor(serverVersion: string, minimumVersion: string, details: EngineErrorDetails = {}) {
+    super(
+      `the engine speaks API ${serverVersion}, older than the minimum ${minimumVersion} this client supports; upgrade the engine`,
+      details,
+    );
+    this.serverVersion = serverVersion;
+    this.minimumVersion = minimumVersion;
+  }
+}
+
+/** A build failed, possibly in-band after a 200. */
+export class BuildError extends EngineError {
+  override readonly code = 'ENGINE_BUILD_FAILED';
+  /** The step that failed ('Step 3/5 : RUN false'), when known. */
+  readonly step: string | undefined;
+  /** Every text line of the build output up to the failure. */
+  readonly transcript: string[];
+
+  constructor(
+    message: string,
+    details: EngineErrorDetails & { step?: string; transcript: string[] },
+  ) {
+    super(
+      details.step ? `build failed at ${details.step}: ${message}` : `build failed: ${message}`,
+      {
+        ...details,
+        daemonMessage: details.daemonMessage ?? message,
+      },
+    );
+    this.step = details.step;
+    this.transcript = details.transcript;
+  }
+}
+
+/** A pull (or push, load, import) reported an in-band error. */
+export class PullError extends EngineError {
+  override readonly code = 'ENGINE_PULL_FAILED';
+  readonly ref: string | undefined;
+
+  constructor(message: string, details: EngineErrorDetails & { ref?: string } = {}) {
+    super(message, { ...details, daemonMessage: details.daemonMessage ?? message });
+    this.ref = details.ref;
+  }
+}
+
+/** A response stream was malformed or cut short. */
+export class StreamError extends EngineError {
+  override readonly code = 'ENGINE_STREAM';
+}
+
+/** The call was cancelled through its AbortSignal. */
+export class AbortedError extends EngineError {
+  override readonly code = 'ENGINE_ABORTED';
+}
+
+export type EngineErrorCode =
+  | 'ENGINE_ERROR'
+  | NotFoundError['code']
+  | ConflictError['code']
+  | BadRequestError['code']
+  | UnauthorizedError['code']
+  | ServerError['code']
+  | ConnectionError['code']
+  | ApiVersionTooOldError['code']
+  | BuildError['code']
+  | PullError['code']
+  | StreamError['code']
+  | AbortedError['code'];
+
+/** The typed error for a non-2xx status. */
+export function errorForStatus(
+  statusCode: number,
+  message: string,
+  details: EngineErrorDetails,
+): EngineError {
+  const all = { ...details, statusCode };
+  if (statusCode === 400) return new BadRequestError(message, all);
+  if (statusCode === 401 || statusCode === 403) return new UnauthorizedError(message, all);
+  if (statusCode === 404) return new NotFoundError(message, all);
+  if (statusCode === 409) return new ConflictError(message, all);
+  return new ServerError(message, all);
+}
+
+const HINTS: Record<string, string> = {
+  ENOENT: 'the socket does not exist: is the engine running, and is DOCKER_HOST right?',
+  EACCES:
+    'permission denied on the socket: run as a user in the docker group or point DOCKER_HOST elsewhere',
+  EPERM:
+    'permission denied on the socket: run as a user in the docker group or point DOCKER_HOST elsewhere',
+  ECONNREFUSED: 'connection refused: is the engine running and listening there?',
+  ENOTFOUND: 'the host name does not resolve',
+  ETIMEDOUT: 'the connection timed out',
+  ECONNRESET: 'the engine closed the connection',
+};
+
+function syscallCodeOf(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e && typeof e === 'object'; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code in HINTS) return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function isAbort(err: unknown): boolean {
+  const e = err as { name?: string; code?: string } | undefined;
+  return e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 'ABORT_ERR';
+}
+
+/** Wraps a transport failure (or an abort) into our typed error. */
+export function transportError(
+  err: unknown,
+  details: { method?: string; path?: string; host?: string; signal?: AbortSignal | undefined },
+): EngineError {
+  if (err instanceof EngineError) return err;
+  if (details.signal?.aborted || isAbort(err)) {
+    return new AbortedError(`${details.method ?? ''} ${details.path ?? ''} aborted`.trim(), {
+      method: details.method,
+      path: details.path,
+      cause: err,
+    });
+  }
+  const syscallCode = syscallCodeOf(err);
+  const where = details.host ? ` at ${details.host}` : '';
+  const what = err instanceof Error ? err.message : String(err);
+  if (syscallCode) {
+    return new ConnectionError(`cannot reach the engine${where}: ${what}`, {
+      method: details.method,
+      path: details.path,
+      hint: HINTS[syscallCode],
+      syscallCode,
+      cause: err,
+    });
+  }
+  const code = (err as { code?: string } | undefined)?.code ?? '';
+  if (code.startsWith('UND_ERR_SOCKET') || code === 'UND_ERR_CLOSED' || code === 'EPIPE') {
+    return new StreamError(`the connection to the engine broke${where}: ${what}`, {
+      method: details.method,
+      path: details.path,
+      cause: err,
+    });
+  }
+  return new EngineError(`${details.method ?? ''} ${details.path ?? ''} failed: ${what}`.trim(), {
+    method: details.method,
+    path: details.path,
+    cause: err,
+  });
+}

@@ -1,0 +1,262 @@
+/** The images API: /images/* and /build. */
+import type { Readable } from 'node:stream';
+import type {
+  BuildOptions,
+  BuildResult,
+  CallOptions,
+  ImageHistoryEntry,
+  ImageInspect,
+  ImageSummary,
+  ImagesApi,
+  PullOptions,
+  PushOptions,
+  PushResult,
+  RegistryAuth,
+  RemoveImageResult,
+  TarStream,
+} from './api.js';
+import { BuildStreamReader } from './build-stream.js';
+import { NotFoundError, StreamError } from './errors.js';
+import { progressEvent, readProgress } from './progress-stream.js';
+import { pathSegment } from './query.js';
+import { jsonLines } from './streams/json-lines.js';
+import type { Transport } from './transport.js';
+
+/** Where registry credentials come from (the client's auth resolver). */
+export interface AuthSource {
+  authFor(ref: string): Promise<RegistryAuth | undefined>;
+  allConfigs(): Promise<Record<string, RegistryAuth>>;
+  encode(value: object): string;
+}
+
+/** Splits 'name[:tag][@digest]' into the repository and its tag (a digest stays in the name). */
+export function splitReference(ref: string): { name: string; tag: string | undefined } {
+  if (ref.includes('@')) return { name: ref, tag: undefined };
+  const slash = ref.lastIndexOf('/');
+  const colon = ref.lastIndexOf(':');
+  if (colon > slash) return { name: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+  return { name: ref, tag: undefined };
+}
+
+export class Images implements ImagesApi {
+  readonly #t: Transport;
+  readonly #auth: AuthSource;
+
+  constructor(transport: Transport, auth: AuthSource) {
+    this.#t = transport;
+    this.#auth = auth;
+  }
+
+  inspect(ref: string, opts: CallOptions = {}): Promise<ImageInspect> {
+    return this.#t.json({
+      method: 'GET',
+      path: `/images/${pathSegment(ref)}/json`,
+      signal: opts.signal,
+    });
+  }
+
+  async find(ref: string, opts: CallOptions = {}): Promise<ImageInspect | undefined> {
+    try {
+      return await this.inspect(ref, opts);
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  }
+
+  list(
+    opts: CallOptions & { all?: boolean; filters?: Record<string, string[]> } = {},
+  ): Promise<ImageSummary[]> {
+    return this.#t.json({
+      method: 'GET',
+      path: '/images/json',
+      query: { all: opts.all, filters: opts.filters },
+      signal: opts.signal,
+    });
+  }
+
+  history(ref: string, opts: CallOptions = {}): Promise<ImageHistoryEntry[]> {
+    return this.#t.json({
+      method: 'GET',
+      path: `/images/${pathSegment(ref)}/history`,
+      signal: opts.signal,
+    });
+  }
+
+  async build(context: TarStream, opts: BuildOptions = {}): Promise<BuildResult> {
+    const configs = await this.#auth.allConfigs();
+    const headers: Record<string, string> = { 'content-type': 'application/x-tar' };
+    if (Object.keys(configs).length > 0) headers['x-registry-config'] = this.#auth.encode(configs);
+    const res = await this.#t.request({
+      method: 'POST',
+      path: '/build',
+      query: {
+        version: '1',
+        t: opts.tags,
+        dockerfile: opts.dockerfile,
+        buildargs: opts.buildArgs,
+        labels: opts.labels,
+        networkmode: opts.networkMode,
+        pull: opts.pull,
+        nocache: opts.noCache,
+        target: opts.target,
+        platform: opts.platform,
+        rm: opts.rm ?? true,
+        forcerm: opts.forceRm ?? true,
+      },
+      headers,
+      body: context,
+      signal: opts.signal,
+    });
+    const reader = new BuildStreamReader(opts.onProgress);
+    try {
+      for await (const value of jsonLines(res.body)) reader.read(value);
+    } finally {
+      res.destroy();
+    }
+    const result = reader.finish();
+    let imageId = result.imageId;
+    if (!imageId && reader.builtId) {
+      imageId = (await this.inspect(reader.builtId, { signal: opts.signal })).Id;
+    }
+    if (!imageId) {
+      throw new StreamError('the build ended without reporting an image ID', {
+        method: 'POST',
+        path: '/build',
+        statusCode: res.statusCode,
+      });
+    }
+    return { ...result, imageId };
+  }
+
+  tag(ref: string, repo: string, tag?: string, opts: CallOptions = {}): Promise<void> {
+    return this.#t.call({
+      method: 'POST',
+      path: `/images/${pathSegment(ref)}/tag`,
+      query: { repo, tag },
+      signal: opts.signal,
+    });
+  }
+
+  remove(
+    ref: string,
+    opts: CallOptions & { force?: boolean; noPrune?: boolean } = {},
+  ): Promise<RemoveImageResult[]> {
+    return this.#t.json({
+      method: 'DELETE',
+      path: `/images/${pathSegment(ref)}`,
+      query: { force: opts.force, noprune: opts.noPrune },
+      signal: opts.signal,
+    });
+  }
+
+  async pull(ref: string, opts: PullOptions = {}): Promise<void> {
+    const { name, tag } = splitReference(ref);
+    const res = await this.#t.request({
+      method: 'POST',
+      path: '/images/create',
+      query: { fromImage: name, tag, platform: opts.platform },
+      headers: await this.#authHeader(ref, opts.auth),
+      signal: opts.signal,
+    });
+    await readProgress(res, { method: 'POST', path: '/images/create', ref }, (message) => {
+      const event = progressEvent(message);
+      if (event) opts.onProgress?.(event);
+    });
+  }
+
+  async push(ref: string, opts: PushOptions = {}): Promise<PushResult> {
+    const { name, tag } = splitReference(ref);
+    const path = `/images/${pathSegment(name)}/push`;
+    const res = await this.#t.request({
+      method: 'POST',
+      path,
+      query: { tag },
+      headers: await this.#authHeader(ref, opts.auth),
+      signal: opts.signal,
+    });
+    const result: PushResult = {};
+    await readProgress(res, { method: 'POST', path, ref }, (message) => {
+      const aux = message.aux;
+      if (aux && typeof aux.Digest === 'string') result.digest = aux.Digest;
+      if (aux && typeof aux.Tag === 'string') result.tag = aux.Tag;
+      const event = progressEvent(message);
+      if (event) opts.onProgress?.(event);
+    });
+    return result;
+  }
+
+  async load(
+    tar: TarStream,
+    opts: CallOptions & { onProgress?: (line: string) => void } = {},
+  ): Promise<string[]> {
+    const res = await this.#t.request({
+      method: 'POST',
+      path: '/images/load',
+      query: { quiet: false },
+      headers: { 'content-type': 'application/x-tar' },
+      body: tar,
+      signal: opts.signal,
+    });
+    const loaded: string[] = [];
+    await readProgress(res, { method: 'POST', path: '/images/load' }, (message) => {
+      const text = message.stream ?? message.status;
+      if (typeof text !== 'string') return;
+      for (const line of text.split('\n')) {
+        if (line.trim() === '') continue;
+        opts.onProgress?.(line);
+        const match = /^Loaded image(?: ID)?: (.+)$/.exec(line.trim());
+        if (match?.[1]) loaded.push(...match[1].split(','));
+      }
+    });
+    return loaded;
+  }
+
+  async save(refs: string[], opts: CallOptions = {}): Promise<Readable> {
+    const res = await this.#t.request({
+      method: 'GET',
+      path: '/images/get',
+      query: { names: refs },
+      signal: opts.signal,
+    });
+    return res.stream();
+  }
+
+  async import(
+    tar: TarStream,
+    opts: CallOptions & { repo?: string; tag?: string; changes?: string[]; message?: string } = {},
+  ): Promise<string> {
+    const res = await this.#t.request({
+      method: 'POST',
+      path: '/images/create',
+      query: {
+        fromSrc: '-',
+        repo: opts.repo,
+        tag: opts.tag,
+        changes: opts.changes,
+        message: opts.message,
+      },
+      headers: { 'content-type': 'application/x-tar' },
+      body: tar,
+      signal: opts.signal,
+    });
+    let id: string | undefined;
+    await readProgress(res, { method: 'POST', path: '/images/create' }, (message) => {
+      const text = (message.status ?? message.stream ?? '').trim();
+      if (/^(sha256:)?[0-9a-f]{64}$/.test(text))
+        id = text.startsWith('sha256:') ? text : `sha256:${text}`;
+    });
+    if (!id) {
+      throw new StreamError('the import ended without reporting an image ID', {
+        method: 'POST',
+        path: '/images/create',
+      });
+    }
+    return id;
+  }
+
+  async #authHeader(ref: string, explicit?: RegistryAuth): Promise<Record<string, string>> {
+    const auth = explicit ?? (await this.#auth.authFor(ref)) ?? {};
+    return { 'x-registry-auth': this.#auth.encode(auth) };
+  }
+}

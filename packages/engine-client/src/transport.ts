@@ -1,0 +1,311 @@
+/**
+ * The request core: one pooled connection (from ./connection), lazy API version negotiation,
+ * versioned paths, typed errors for statuses and transport failures, and response bodies handed
+ * out as our own byte iterables. No undici type leaves this file.
+ */
+import { PassThrough, type Readable } from 'node:stream';
+import type { Dispatcher } from 'undici';
+import type { EngineClientOptions, PingResult, ResolvedEndpoint, TarStream } from './api.js';
+import {
+  compareApiVersions,
+  MIN_API_VERSION,
+  negotiatedVersion,
+  parseApiVersion,
+} from './api-version.js';
+import { type Connection, resolveConnection } from './connection/index.js';
+import {
+  ApiVersionTooOldError,
+  EngineError,
+  errorForStatus,
+  StreamError,
+  transportError,
+} from './errors.js';
+import { type QueryValue, queryString } from './query.js';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'DELETE';
+
+export interface RequestSpec {
+  method: HttpMethod;
+  /** Unversioned path, e.g. '/containers/create'. */
+  path: string;
+  query?: Record<string, QueryValue>;
+  headers?: Record<string, string>;
+  /** A JSON body (sets Content-Type). */
+  json?: unknown;
+  /** A raw body: a tar stream (streamed with backpressure), a string or bytes. */
+  body?: TarStream | string | Buffer;
+  signal?: AbortSignal | undefined;
+  /** Prefix the path with /vX.Y (default true). */
+  versioned?: boolean;
+}
+
+/** A response whose status was 2xx (or 304). Its body must be consumed, dumped or destroyed. */
+export interface EngineResponse {
+  statusCode: number;
+  /** Lower-cased header names. */
+  headers: Record<string, string>;
+  /** The body as bytes; transport failures and aborts surface as typed errors. */
+  body: AsyncIterable<Buffer>;
+  text(): Promise<string>;
+  json<T>(): Promise<T>;
+  /** Discards the body. */
+  dump(): Promise<void>;
+  /** The body as a Node stream (errors typed); destroying it closes the request. */
+  stream(): Readable;
+  destroy(): void;
+}
+
+interface CallContext {
+  method: string;
+  path: string;
+  host: string;
+  signal?: AbortSignal | undefined;
+}
+
+export class Transport {
+  readonly #options: EngineClientOptions;
+  #connection: Promise<Connection> | undefined;
+  #resolved: Connection | undefined;
+  #version: Promise<string> | undefined;
+  #ping: PingResult | undefined;
+
+  constructor(options: EngineClientOptions = {}) {
+    this.#options = options;
+  }
+
+  /** The endpoint, once the connection is resolved. */
+  get endpoint(): ResolvedEndpoint | undefined {
+    return this.#resolved?.endpoint;
+  }
+
+  connection(): Promise<Connection> {
+    if (!this.#connection) {
+      this.#connection = resolveConnection(this.#options).then(
+        (connection) => {
+          this.#resolved = connection;
+          return connection;
+        },
+        (err: unknown) => {
+          this.#connection = undefined;
+          throw err instanceof EngineError ? err : transportError(err, {});
+        },
+      );
+    }
+    return this.#connection;
+  }
+
+  /** The pinned version, or the negotiated one (negotiates once; a failure is retried next call). */
+  apiVersion(signal?: AbortSignal): Promise<string> {
+    if (!this.#version) {
+      const env = this.#options.env ?? process.env;
+      const pinnedText = this.#options.apiVersion ?? env.DOCKER_API_VERSION;
+      if (pinnedText) {
+        const pinned = parseApiVersion(pinnedText);
+        if (!pinned) {
+          return Promise.reject(
+            new EngineError(`invalid API version pin '${pinnedText}' (expected X.Y)`),
+          );
+        }
+        if (compareApiVersions(pinned, MIN_API_VERSION) < 0) {
+          return Promise.reject(new ApiVersionTooOldError(pinned, MIN_API_VERSION));
+        }
+        this.#version = Promise.resolve(pinned);
+      } else {
+        this.#version = this.#negotiate(signal).catch((err: unknown) => {
+          this.#version = undefined;
+          throw err;
+        });
+      }
+    }
+    return this.#version;
+  }
+
+  /** The last /_ping answer (negotiation keeps it). */
+  async ping(signal?: AbortSignal): Promise<PingResult> {
+    const res = await this.#pingRequest('HEAD', signal).catch(async (err: unknown) => {
+      if (err instanceof EngineError && err.statusCode !== undefined) {
+        return this.#pingRequest('GET', signal);
+      }
+      throw err;
+    });
+    await res.dump();
+    const apiVersion = parseApiVersion(res.headers['api-version']);
+    if (!apiVersion) {
+      throw new EngineError('the engine answered /_ping without an Api-Version header', {
+        method: 'HEAD',
+        path: '/_ping',
+        statusCode: res.statusCode,
+      });
+    }
+    const experimental = res.headers['docker-experimental'];
+    this.#ping = {
+      apiVersion,
+      ...(res.headers.ostype ? { osType: res.headers.ostype } : {}),
+      ...(experimental ? { experimental: experimental === 'true' } : {}),
+      ...(res.headers['builder-version'] ? { builderVersion: res.headers['builder-version'] } : {}),
+    };
+    return this.#ping;
+  }
+
+  #pingRequest(method: 'HEAD' | 'GET', signal?: AbortSignal): Promise<EngineResponse> {
+    return this.request({ method, path: '/_ping', versioned: false, signal });
+  }
+
+  async #negotiate(signal?: AbortSignal): Promise<string> {
+    const { apiVersion } = this.#ping ?? (await this.ping(signal));
+    if (compareApiVersions(apiVersion, MIN_API_VERSION) < 0) {
+      throw new ApiVersionTooOldError(apiVersion, MIN_API_VERSION, {
+        method: 'HEAD',
+        path: '/_ping',
+      });
+    }
+    return negotiatedVersion(apiVersion);
+  }
+
+  /** Sends a request; resolves once the response headers arrived with a 2xx/304 status. */
+  async request(spec: RequestSpec): Promise<EngineResponse> {
+    const connection = await this.connection();
+    const version = spec.versioned === false ? undefined : await this.apiVersion(spec.signal);
+    const path = `${version ? `/v${version}` : ''}${spec.path}`;
+    const ctx: CallContext = {
+      method: spec.method,
+      path: spec.path,
+      host: connection.endpoint.host,
+      signal: spec.signal,
+    };
+    if (spec.signal?.aborted) throw transportError(spec.signal.reason, ctx);
+    const headers: Record<string, string> = { ...spec.headers };
+    let body: Dispatcher.DispatchOptions['body'];
+    if (spec.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(spec.json);
+    } else if (spec.body !== undefined) {
+      body = spec.body as Dispatcher.DispatchOptions['body'];
+    }
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await connection.dispatcher.request({
+        origin: connection.origin,
+        method: spec.method,
+        path: `${path}${queryString(spec.query)}`,
+        headers,
+        body: body ?? null,
+        signal: spec.signal ?? null,
+        bodyTimeout: 0,
+        headersTimeout: 0,
+      });
+    } catch (err) {
+      throw transportError(err, ctx);
+    }
+    const response = wrapResponse(res, ctx);
+    if (res.statusCode >= 300 && res.statusCode !== 304) {
+      const text = await response.text().catch(() => '');
+      const message = daemonMessage(text) ?? `HTTP ${res.statusCode}`;
+      throw errorForStatus(res.statusCode, message, {
+        method: spec.method,
+        path: spec.path,
+        daemonMessage: message,
+      });
+    }
+    return response;
+  }
+
+  /** A JSON request: sends, parses the answer. */
+  async json<T>(spec: RequestSpec): Promise<T> {
+    const res = await this.request(spec);
+    return res.json<T>();
+  }
+
+  /** A request whose answer is not needed. */
+  async call(spec: RequestSpec): Promise<void> {
+    const res = await this.request(spec);
+    await res.dump();
+  }
+
+  async close(): Promise<void> {
+    const pending = this.#connection;
+    this.#connection = undefined;
+    this.#resolved = undefined;
+    if (pending) await (await pending.catch(() => undefined))?.close();
+  }
+}
+
+function daemonMessage(text: string): string | undefined {
+  const trimmed = text.trim();
+  if (!trimmed) return undefined;
+  try {
+    const parsed = JSON.parse(trimmed) as { message?: unknown };
+    if (typeof parsed.message === 'string') return parsed.message;
+  } catch {
+    // not JSON: the text itself is the message
+  }
+  return trimmed.length > 500 ? `${trimmed.slice(0, 500)}...` : trimmed;
+}
+
+function flatHeaders(raw: Dispatcher.ResponseData['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (value !== undefined)
+      out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function wrapResponse(res: Dispatcher.ResponseData, ctx: CallContext): EngineResponse {
+  const body = res.body;
+  const fail = (err: unknown) => transportError(err, ctx);
+  async function* bytes(): AsyncGenerator<Buffer> {
+    let done = false;
+    try {
+      for await (const chunk of body) yield chunk as Buffer;
+      done = true;
+    } catch (err) {
+      throw fail(err);
+    } finally {
+      if (!done) body.destroy();
+    }
+  }
+  const collect = async (): Promise<string> => {
+    const parts: Buffer[] = [];
+    for await (const chunk of bytes()) parts.push(chunk);
+    return Buffer.concat(parts).toString('utf8');
+  };
+  return {
+    statusCode: res.statusCode,
+    headers: flatHeaders(res.headers),
+    body: { [Symbol.asyncIterator]: bytes },
+    text: collect,
+    async json<T>(): Promise<T> {
+      const text = await collect();
+      try {
+        return JSON.parse(text) as T;
+      } catch (cause) {
+        throw new StreamError(`the engine answered ${ctx.method} ${ctx.path} with invalid JSON`, {
+          method: ctx.method,
+          path: ctx.path,
+          statusCode: res.statusCode,
+          cause,
+        });
+      }
+    },
+    async dump() {
+      try {
+        await body.dump();
+      } catch (err) {
+        throw fail(err);
+      }
+    },
+    stream() {
+      const out = new PassThrough();
+      body.on('error', (err) => out.destroy(fail(err)));
+      out.on('close', () => {
+        if (!body.readableEnded) body.destroy();
+      });
+      body.pipe(out);
+      return out;
+    },
+    destroy() {
+      body.destroy();
+    },
+  };
+}
