@@ -1,1 +1,7 @@
-export {};
+export * from './daemon-socket.js';
+export * from './errors.js';
+export * from './events.js';
+export * from './lifecycle-session.js';
+export * from './phase.js';
+export * from './phase-args.js';
+export { type MemoryFile, type Owner, packDirectory, packFiles } from './tar.js';

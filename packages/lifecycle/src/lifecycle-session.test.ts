@@ -1,0 +1,147 @@
+/**
+ * The session against the real daemon ($DOCKER_HOST) and the real lifecycle in the sample builder
+ * (tools/env up makes it): files in and out through the archive API, phases with their users and
+ * logs, failures, abort, and nothing left behind.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { EngineClient } from '@imgext/engine-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { daemonSocketFor } from './daemon-socket.js';
+import type { LifecycleEvent } from './events.js';
+import { LifecycleSession, SESSION_LABEL } from './lifecycle-session.js';
+import { analyzerArgs, detectorArgs } from './phase-args.js';
+
+const builder = process.env.IMGEXT_SAMPLE_BUILDER ?? 'imgext.local/sample/builder:latest';
+const sampleApp = resolve(import.meta.dirname, '../../../tools/sample/app');
+const emptyApp = resolve(import.meta.dirname, '../test/fixtures/no-greeting-app');
+const owner = { uid: 1000, gid: 1000 };
+
+let client: EngineClient;
+let tmp: string;
+
+beforeAll(async () => {
+  client = await EngineClient.connect();
+  tmp = await mkdtemp(join(tmpdir(), 'imgext-lifecycle-'));
+});
+
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+  await client?.close();
+});
+
+async function open(events: LifecycleEvent[]): Promise<LifecycleSession> {
+  return LifecycleSession.create({
+    client,
+    builderImage: builder,
+    platformApi: '0.13',
+    owner,
+    daemonSocket: daemonSocketFor(client.endpoint),
+    extensions: true,
+    labels: { 'io.imgext.test': 'lifecycle-session' },
+    onEvent: (e) => events.push(e),
+  });
+}
+
+async function leftovers(session: LifecycleSession): Promise<number> {
+  const filters = { label: [`${SESSION_LABEL}=${session.id}`] };
+  const containers = await client.containers.list({ all: true, filters });
+  const volumes = await client.volumes.list({ filters });
+  return containers.length + volumes.length;
+}
+
+describe('LifecycleSession', () => {
+  it('copies the app in, runs analyze and detect, copies their files out, and cleans up', async () => {
+    const events: LifecycleEvent[] = [];
+    const session = await open(events);
+    try {
+      await session.putApp(sampleApp);
+      await session.putPlatformEnv({ SAMPLE_EXTENSIONS: 'build run' });
+      await session.runPhase(
+        'analyzer',
+        analyzerArgs({ image: 'imgext-test/session:latest', ...owner, daemon: true }),
+      );
+      await session.runPhase('detector', detectorArgs({ logLevel: 'debug' }));
+
+      const group = await session.readFile('/layers/group.toml');
+      expect(group).toContain('imgext-samples/build-tool');
+      expect(group).toContain('imgext-samples/run-tool');
+      expect(await session.readFile('/layers/analyzed.toml')).toMatch(/extend = true/);
+      expect(await session.readFile('/layers/nothing-here.toml')).toBeUndefined();
+
+      expect(await session.copyOut('/layers/generated', tmp)).toBe(true);
+      const dockerfile = await readFile(
+        join(tmp, 'generated/imgext-samples_build-tool/build.Dockerfile'),
+        'utf8',
+      );
+      expect(dockerfile).toContain('FROM ${base_image}');
+
+      const logs = events.filter((e) => e.type === 'phase-log').map((e) => `${e.phase}: ${e.line}`);
+      expect(logs).toContain('detector: pass: imgext-samples/hello@0.0.1');
+      const starts = events.flatMap((e) =>
+        e.type === 'phase-start' ? [`${e.phase} as ${e.user}`] : [],
+      );
+      expect(starts).toEqual(['analyzer as 0:0', 'detector as 1000:1000']);
+      expect(events.filter((e) => e.type === 'phase-end').every((e) => e.exitCode === 0)).toBe(
+        true,
+      );
+    } finally {
+      await session.dispose();
+    }
+    expect(await leftovers(session)).toBe(0);
+  });
+
+  it('the app arrives owned by the CNB user', async () => {
+    const session = await open([]);
+    try {
+      await session.putApp(sampleApp);
+      const { exitCode } = await client.containers.run({
+        Image: builder,
+        Entrypoint: [],
+        Cmd: [
+          'sh',
+          '-c',
+          'test "$(stat -c %u:%g /workspace /workspace/greeting.txt | sort -u)" = 1000:1000',
+        ],
+        HostConfig: {
+          Mounts: [{ Type: 'volume', Source: session.volumes.workspace, Target: '/workspace' }],
+          NetworkMode: 'none',
+        },
+      });
+      expect(exitCode).toBe(0);
+    } finally {
+      await session.dispose();
+    }
+  });
+
+  it('reports a failed detection with a stable code and leaves nothing behind', async () => {
+    const session = await open([]);
+    try {
+      await session.putApp(emptyApp);
+      await expect(session.runPhase('detector', detectorArgs({}))).rejects.toMatchObject({
+        code: 'ERR_DETECT_FAILED',
+        phase: 'detector',
+      });
+    } finally {
+      await session.dispose();
+    }
+    expect(await leftovers(session)).toBe(0);
+  });
+
+  it('an abort stops the phase and dispose removes everything', async () => {
+    const controller = new AbortController();
+    const session = await open([]);
+    try {
+      await session.putApp(sampleApp);
+      const running = session.runPhase('detector', ['-log-level', 'debug'], {
+        signal: controller.signal,
+      });
+      setTimeout(() => controller.abort(new Error('test abort')), 50);
+      await expect(running).rejects.toBeInstanceOf(Error);
+    } finally {
+      await session.dispose();
+    }
+    expect(await leftovers(session)).toBe(0);
+  });
+});
