@@ -75,7 +75,7 @@ describe('LifecycleSession', () => {
         join(tmp, 'generated/imgext-samples_build-tool/build.Dockerfile'),
         'utf8',
       );
-      expect(dockerfile).toContain('FROM ${base_image}');
+      expect(dockerfile).toMatch(/^FROM \$\{base_image\}$/m);
 
       const logs = events.filter((e) => e.type === 'phase-log').map((e) => `${e.phase}: ${e.line}`);
       expect(logs).toContain('detector: pass: imgext-samples/hello@0.0.1');

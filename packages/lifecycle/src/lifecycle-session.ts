@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
 import {
   type ContainerCreateSpec,
   type EngineClientApi,
@@ -329,7 +330,7 @@ export class LifecycleSession {
 function phaseFailure(phase: PhaseName, exitCode: number, logTail: string[]): LifecycleError {
   // The lifecycle's own error line (colour codes stripped) says what went wrong.
   const errorLine = logTail
-    .map((l) => l.replace(/\x1b\[[0-9;]*m/g, ''))
+    .map((l) => stripVTControlCharacters(l))
     .findLast((l) => l.startsWith('ERROR:'));
   const reason = errorLine ? `: ${errorLine.slice('ERROR:'.length).trim()}` : '';
   if (phase === 'detector' && (exitCode === 20 || exitCode === 21)) {
