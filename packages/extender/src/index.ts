@@ -1,1 +1,12 @@
-export {};
+export * from './apply-chain.js';
+export * from './build-context.js';
+export * from './cache-tags.js';
+export * from './errors.js';
+export * from './events.js';
+export * from './extend.js';
+export * from './layout/layer-filter.js';
+export * from './layout/layout-sink.js';
+export * from './layout/oci.js';
+export * from './layout/write-run-layout.js';
+export * from './node-generated-fs.js';
+export * from './scheduler.js';

@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import type { BuildProgressEvent, EngineClientApi } from '@imgext/engine-client';
+import {
+  type DockerfileKind,
+  type GeneratedDockerfile,
+  isRootUser,
+  REBASABLE_LABEL,
+  rebasableAfter,
+  userArgs,
+} from '@imgext/metadata';
+import { buildContext, CONTEXT_DOCKERFILE } from './build-context.js';
+import { cacheTag } from './cache-tags.js';
+import { CancelledError, ExtenderError } from './errors.js';
+import type { ExtenderEventListener } from './events.js';
+
+export interface ApplyChainOptions {
+  engine: EngineClientApi;
+  kind: DockerfileKind;
+  /** The Dockerfiles to apply, in order (see `dockerfilesToApply`). */
+  dockerfiles: GeneratedDockerfile[];
+  /** The image the first Dockerfile extends (reference or ID). */
+  baseImage: string;
+  /** The app directory: the context of Dockerfiles without a context dir of their own. */
+  appDir?: string;
+  /** Network of RUN steps: 'host' (default, like kaniko in the lifecycle container) or 'none'. */
+  networkMode?: string;
+  /** Tag each intermediate image under imgext.local/cache/ (default true). */
+  keepCache?: boolean;
+  /** Fresh per build; default crypto.randomUUID. */
+  buildId?: () => string;
+  signal?: AbortSignal;
+  onEvent?: ExtenderEventListener;
+}
+
+export interface AppliedDockerfile {
+  extension: string;
+  dockerfile: string;
+  imageId: string;
+  /** Number of history entries of the image after this Dockerfile (for history attribution). */
+  historyLength: number;
+  cacheHits: number;
+  steps: number;
+}
+
+export interface ChainResult {
+  kind: DockerfileKind;
+  /** The final image (the base when nothing was applied). */
+  imageId: string;
+  baseImageId: string;
+  baseHistoryLength: number;
+  applied: AppliedDockerfile[];
+  /** The AND rule over the applied Dockerfiles; undefined when none was applied. */
+  rebasable?: boolean;
+  /** The final image's config User. */
+  user: string;
+  warnings: string[];
+}
+
+/**
+ * Applies Dockerfiles one after the other through the daemon's build API: `base_image` is the
+ * previous result, `build_id` a fresh UUID, `user_id`/`group_id` come from the current image's
+ * User, then the extension's own args. The run kind gets `io.buildpacks.rebasable` set
+ * explicitly on its final image, and must not end as root.
+ */
+export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> {
+  const { engine, kind, signal } = opts;
+  const call = signal ? { signal } : {};
+  const emit = opts.onEvent ?? (() => {});
+  const base = await engine.images.inspect(opts.baseImage, call);
+  const baseHistoryLength = (await engine.images.history(base.Id, call)).length;
+  const rebasable = rebasableAfter(opts.dockerfiles.map((d) => d.validated));
+  const warnings: string[] = [];
+  const warn = (message: string, extension?: string, line?: number) => {
+    warnings.push(message);
+    emit({
+      type: 'warning',
+      message,
+      ...(extension ? { extension } : {}),
+      ...(line ? { line } : {}),
+    });
+  };
+  for (const d of opts.dockerfiles) {
+    for (const w of d.validated.warnings)
+      warn(`extension ${d.extensionId}: ${w.message}`, d.extensionId, w.line);
+  }
+  let current = base;
+  const applied: AppliedDockerfile[] = [];
+  for (const [index, d] of opts.dockerfiles.entries()) {
+    signal?.throwIfAborted();
+    const last = index === opts.dockerfiles.length - 1;
+    emit({
+      type: 'extension.start',
+      kind,
+      extension: d.extensionId,
+      dockerfile: d.path,
+      baseImage: current.Id,
+    });
+    const buildArgs: Record<string, string> = {
+      base_image: current.Id,
+      build_id: (opts.buildId ?? randomUUID)(),
+      ...userArgs(current.Config?.User),
+    };
+    for (const a of d.args) buildArgs[a.name] = a.value;
+    const dir = d.validated.readsContext ? (d.contextDir ?? opts.appDir) : undefined;
+    if (d.validated.readsContext && !dir) {
+      throw new ExtenderError(
+        'ERR_EXTENSION_BUILD_FAILED',
+        `extension ${d.extensionId}: ${d.path} copies from its context, but there is no context dir and no app dir`,
+        { extension: d.extensionId, dockerfile: d.path },
+      );
+    }
+    const tags = opts.keepCache === false ? [] : [cacheTag(kind, d.extensionId, current.Id)];
+    const labels =
+      kind === 'run' && last && rebasable !== undefined
+        ? { [REBASABLE_LABEL]: String(rebasable) }
+        : undefined;
+    let result: Awaited<ReturnType<EngineClientApi['images']['build']>>;
+    try {
+      result = await engine.images.build(
+        buildContext({ dockerfile: d.text, ...(dir ? { dir } : {}), ...call }),
+        {
+          dockerfile: CONTEXT_DOCKERFILE,
+          buildArgs,
+          tags,
+          ...(labels ? { labels } : {}),
+          networkMode: opts.networkMode ?? 'host',
+          rm: true,
+          forceRm: true,
+          onProgress: (e) => forward(e, emit, kind, d.extensionId),
+          ...call,
+        },
+      );
+    } catch (err) {
+      throw toExtenderError(err, d);
+    }
+    current = await engine.images.inspect(result.imageId, call);
+    const historyLength = (await engine.images.history(current.Id, call)).length;
+    applied.push({
+      extension: d.extensionId,
+      dockerfile: d.path,
+      imageId: current.Id,
+      historyLength,
+      cacheHits: result.cacheHits,
+      steps: result.steps,
+    });
+    emit({
+      type: 'extension.applied',
+      kind,
+      extension: d.extensionId,
+      imageId: current.Id,
+      cacheHits: result.cacheHits,
+      steps: result.steps,
+    });
+  }
+  const user = current.Config?.User ?? '';
+  if (applied.length > 0 && isRootUser(user)) {
+    const lastExt = applied.at(-1)!.extension;
+    const message = `the extended ${kind} image ends as root (User "${user}"): an extension must reset USER to the CNB user`;
+    if (kind === 'run') {
+      throw new ExtenderError('ERR_RUN_IMAGE_ROOT', `extension ${lastExt}: ${message}`, {
+        extension: lastExt,
+      });
+    }
+    warn(message, lastExt);
+  }
+  const out: ChainResult = {
+    kind,
+    imageId: current.Id,
+    baseImageId: base.Id,
+    baseHistoryLength,
+    applied,
+    user,
+    warnings,
+  };
+  if (rebasable !== undefined) out.rebasable = rebasable;
+  return out;
+}
+
+function forward(
+  e: BuildProgressEvent,
+  emit: ExtenderEventListener,
+  kind: DockerfileKind,
+  extension: string,
+) {
+  if (e.type === 'step')
+    emit({ type: 'extension.step', kind, extension, step: e.raw, cached: false });
+  else if (e.type === 'cache-hit')
+    emit({ type: 'extension.step', kind, extension, step: 'Using cache', cached: true });
+  else if (e.type === 'output') emit({ type: 'extension.output', kind, extension, text: e.text });
+}
+
+function toExtenderError(err: unknown, d: GeneratedDockerfile): Error {
+  const e = err as { code?: string; step?: string; message?: string };
+  const where = { extension: d.extensionId, dockerfile: d.path, cause: err };
+  if (e?.code === 'ENGINE_ABORTED' || (err as Error)?.name === 'AbortError') {
+    return new CancelledError(
+      `extension ${d.extensionId}: cancelled while applying ${d.path}`,
+      where,
+    );
+  }
+  if (e?.code === 'ENGINE_BUILD_FAILED') {
+    const line = stepLine(e.step, d);
+    return new ExtenderError(
+      'ERR_EXTENSION_BUILD_FAILED',
+      `extension ${d.extensionId}: ${d.path}${line ? `:${line}` : ''}: ${e.message}`,
+      { ...where, ...(e.step ? { step: e.step } : {}) },
+    );
+  }
+  return err as Error;
+}
+
+/** Maps the daemon's 'Step N/M : ...' to the Dockerfile line of the N-th instruction. */
+function stepLine(step: string | undefined, d: GeneratedDockerfile): number | undefined {
+  const n = Number(/Step (\d+)\//.exec(step ?? '')?.[1]);
+  return Number.isInteger(n) && n > 0 ? d.validated.parsed.instructions[n - 1]?.line : undefined;
+}

@@ -1,0 +1,36 @@
+import type { DockerfileKind } from '@imgext/metadata';
+
+/** Progress of the extender, as typed events (libraries never print). */
+export type ExtenderEvent =
+  | {
+      type: 'extension.start';
+      kind: DockerfileKind;
+      extension: string;
+      dockerfile: string;
+      baseImage: string;
+    }
+  | {
+      type: 'extension.step';
+      kind: DockerfileKind;
+      extension: string;
+      step: string;
+      cached: boolean;
+    }
+  | { type: 'extension.output'; kind: DockerfileKind; extension: string; text: string }
+  | {
+      type: 'extension.applied';
+      kind: DockerfileKind;
+      extension: string;
+      imageId: string;
+      cacheHits: number;
+      steps: number;
+    }
+  | { type: 'warning'; message: string; extension?: string; line?: number }
+  | { type: 'run-image.pull'; image: string }
+  | { type: 'run-image.switch'; from: string; to: string }
+  | { type: 'layout.layer'; digest: string; diffId: string; size: number }
+  | { type: 'layout.done'; path: string; layers: number; bytes: number }
+  | { type: 'task.start' | 'task.done' | 'task.cancelled'; task: string }
+  | { type: 'task.failed'; task: string; error: Error };
+
+export type ExtenderEventListener = (event: ExtenderEvent) => void;

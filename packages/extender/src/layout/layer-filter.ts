@@ -1,0 +1,105 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createGzip } from 'node:zlib';
+import { extract, pack } from 'tar-stream';
+
+/** Paths whose changes must not persist in extension layers (as the lifecycle's kaniko ignore list). */
+export const EXCLUDED_PATHS = ['workspace', 'layers', 'platform', 'var/run'] as const;
+
+export interface FilteredLayer {
+  /** sha256 of the uncompressed (filtered) tar. */
+  diffId: string;
+  /** sha256 of the gzip blob. */
+  digest: string;
+  size: number;
+  /** Entries dropped because they were under an excluded path. */
+  dropped: string[];
+}
+
+/** True when a tar entry name lies under one of `excluded`. */
+export function isExcluded(name: string, excluded: readonly string[] = EXCLUDED_PATHS): boolean {
+  const p = name.replace(/^(\.\/|\/)+/, '').replace(/\/+$/, '');
+  return excluded.some((x) => p === x || p.startsWith(`${x}/`));
+}
+
+/**
+ * Streams one layer (plain or gzip tar) to `dest` as a gzip blob with the entries under the
+ * excluded paths removed, hashing both forms on the way. Nothing is buffered beyond a chunk.
+ */
+export async function filterLayer(
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  dest: string,
+  opts: { excluded?: readonly string[]; signal?: AbortSignal } = {},
+): Promise<FilteredLayer> {
+  const excluded = opts.excluded ?? EXCLUDED_PATHS;
+  const input = Readable.from(source, { objectMode: false });
+  const [first, rest] = await peek(input);
+  const gz = first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b;
+  const raw = gz ? rest.pipe(createGunzip()) : rest;
+  const ex = extract();
+  const out = pack();
+  const dropped: string[] = [];
+  const repack = (async () => {
+    for await (const e of ex) {
+      if (isExcluded(e.header.name, excluded)) {
+        dropped.push(e.header.name);
+        e.resume();
+        continue;
+      }
+      const w = out.entry(e.header);
+      await pipeline(e, w);
+    }
+    out.finalize();
+  })();
+  const diff = createHash('sha256');
+  const blob = createHash('sha256');
+  let size = 0;
+  const signal = opts.signal ? { signal: opts.signal } : {};
+  await Promise.all([
+    pipeline(raw, ex, signal).catch((err: unknown) => {
+      out.destroy(err as Error);
+      throw err;
+    }),
+    repack,
+    pipeline(
+      out,
+      hashing(diff),
+      createGzip({ level: 1 }),
+      hashing(blob, (n) => {
+        size += n;
+      }),
+      createWriteStream(dest),
+      signal,
+    ),
+  ]);
+  return {
+    diffId: `sha256:${diff.digest('hex')}`,
+    digest: `sha256:${blob.digest('hex')}`,
+    size,
+    dropped,
+  };
+}
+
+function hashing(hash: Hash, count?: (n: number) => void): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      count?.(chunk.length);
+      cb(null, chunk);
+    },
+  });
+}
+
+/** Reads the first chunk and returns it with a stream that still yields everything. */
+async function peek(input: Readable): Promise<[Buffer, Readable]> {
+  const it = input[Symbol.asyncIterator]();
+  const head = await it.next();
+  const first: Buffer = head.done ? Buffer.alloc(0) : Buffer.from(head.value as Uint8Array);
+  async function* all() {
+    if (first.length) yield first;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value as Uint8Array;
+  }
+  return [first, Readable.from(all(), { objectMode: false })];
+}

@@ -1,0 +1,74 @@
+import type { Readable } from 'node:stream';
+import { extract } from 'tar-stream';
+
+/** Entries of a `docker save` archive up to this size are kept in memory (configs, manifests). */
+const SMALL = 4 * 1024 * 1024;
+
+export interface SaveEntryInfo {
+  size: number;
+  /** The entry starts with the gzip magic. */
+  gzip: boolean;
+}
+
+export interface ScanResult {
+  /** Small entries' contents, by name. */
+  small: Map<string, Buffer>;
+  /** Every regular entry's size and compression. */
+  entries: Map<string, SaveEntryInfo>;
+}
+
+/**
+ * Reads a `docker save` stream once: small entries are kept, `take(name)` decides which large
+ * entries go to `onLarge` (which must consume them), the rest are drained. Works for both save
+ * formats: the classic `<id>/layer.tar` + manifest.json and the OCI layout with blobs/sha256
+ * (Docker >= 25, and the containerd image store, whose layer blobs are compressed).
+ */
+export async function scanSave(
+  archive: Readable,
+  take: (name: string) => boolean,
+  onLarge: (name: string, content: AsyncIterable<Uint8Array>) => Promise<void>,
+): Promise<ScanResult> {
+  const small = new Map<string, Buffer>();
+  const entries = new Map<string, SaveEntryInfo>();
+  const ex = extract();
+  archive.on('error', (err) => ex.destroy(err));
+  archive.pipe(ex);
+  try {
+    for await (const e of ex) {
+      const name = e.header.name.replace(/^\.\//, '');
+      if (e.header.type !== 'file') {
+        e.resume();
+        continue;
+      }
+      const size = e.header.size ?? 0;
+      if (size <= SMALL) {
+        const chunks: Buffer[] = [];
+        for await (const c of e) chunks.push(c as Buffer);
+        const buf = Buffer.concat(chunks);
+        small.set(name, buf);
+        entries.set(name, { size, gzip: buf[0] === 0x1f && buf[1] === 0x8b });
+      } else if (take(name)) {
+        let gzip = false;
+        let seen = false;
+        async function* tap() {
+          for await (const c of e) {
+            if (!seen) {
+              gzip = (c as Buffer)[0] === 0x1f && (c as Buffer)[1] === 0x8b;
+              seen = true;
+            }
+            yield c as Uint8Array;
+          }
+        }
+        await onLarge(name, tap());
+        entries.set(name, { size, gzip });
+      } else {
+        let gzip: boolean | undefined;
+        for await (const c of e) gzip ??= (c as Buffer)[0] === 0x1f && (c as Buffer)[1] === 0x8b;
+        entries.set(name, { size, gzip: gzip ?? false });
+      }
+    }
+  } finally {
+    archive.destroy();
+  }
+  return { small, entries };
+}

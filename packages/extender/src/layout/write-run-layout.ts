@@ -1,0 +1,201 @@
+import type { EngineClientApi } from '@imgext/engine-client';
+import { REBASABLE_LABEL } from '@imgext/metadata';
+import { ExtenderError } from '../errors.js';
+import type { ExtenderEventListener } from '../events.js';
+import { EXCLUDED_PATHS, type FilteredLayer, filterLayer } from './layer-filter.js';
+import type { LayoutSink } from './layout-sink.js';
+import {
+  type Descriptor,
+  extensionHistory,
+  type ImageConfigFile,
+  jsonBlob,
+  type Manifest,
+  MEDIA_TYPES,
+} from './oci.js';
+import { type ScanResult, scanSave } from './save-archive.js';
+
+export interface RunLayoutOptions {
+  engine: EngineClientApi;
+  /** The extended run image in the daemon. */
+  imageId: string;
+  /** Number of layers of the run image that was extended (they are not written). */
+  baseLayerCount: number;
+  /** History entries of that run image; later entries are attributed to extensions. */
+  baseHistoryLength: number;
+  /** Extension of each history range: entries below `historyLength` (and above the previous) are its own. */
+  attribution: Array<{ extension: string; historyLength: number }>;
+  /** Set explicitly on the config when defined. */
+  rebasable?: boolean;
+  sink: LayoutSink;
+  excluded?: readonly string[];
+  signal?: AbortSignal;
+  onEvent?: ExtenderEventListener;
+}
+
+export interface RunLayoutResult {
+  manifest: Descriptor;
+  config: Descriptor;
+  /** The new layers written, bottom to top. */
+  layers: Array<FilteredLayer & { source: string }>;
+  /** Bytes of layer blobs written. */
+  bytes: number;
+  /** 1 when the daemon's save was read once, 2 when a second read was needed. */
+  passes: number;
+}
+
+/**
+ * Writes the run-image OCI layout the exporter consumes: index.json, the manifest (listing every
+ * layer), the config (rebasable label, extension history), and ONLY the new layer blobs, gzip
+ * compressed, with changes under /workspace, /layers, /platform and /var/run removed. The image
+ * is streamed out of `images.save`; a second read happens when the first cannot tell which
+ * blobs are the new layers before seeing the manifest (containerd store, legacy format).
+ */
+export async function writeRunLayout(opts: RunLayoutOptions): Promise<RunLayoutResult> {
+  const { engine, sink } = opts;
+  const call = opts.signal ? { signal: opts.signal } : {};
+  const inspect = await engine.images.inspect(opts.imageId, call);
+  const allDiffIds = inspect.RootFS.Layers ?? [];
+  const newDiffIds = new Set(
+    allDiffIds.slice(opts.baseLayerCount).map((d) => d.replace('sha256:', '')),
+  );
+  const processed = new Map<string, FilteredLayer>();
+  const process = async (
+    name: string,
+    content: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  ) => {
+    const temp = await sink.tempPath();
+    try {
+      const layer = await filterLayer(content, temp, {
+        excluded: opts.excluded ?? EXCLUDED_PATHS,
+        ...call,
+      });
+      await sink.commitBlob(temp, layer.digest);
+      processed.set(name, layer);
+      opts.onEvent?.({
+        type: 'layout.layer',
+        digest: layer.digest,
+        diffId: layer.diffId,
+        size: layer.size,
+      });
+    } catch (err) {
+      await sink.discard(temp);
+      throw err;
+    }
+  };
+  const guess = (name: string) =>
+    newDiffIds.has(/^blobs\/sha256\/([0-9a-f]{64})$/.exec(name)?.[1] ?? '');
+  let scan = await scanSave(await engine.images.save([opts.imageId], call), guess, process);
+  let passes = 1;
+  const { config, layerPaths } = readSaveManifest(scan);
+  const newPaths = layerPaths.slice(opts.baseLayerCount);
+  // Small new layers were kept in memory by the scan; process them now.
+  for (const p of newPaths) {
+    const buf = scan.small.get(p);
+    if (!processed.has(p) && buf) await process(p, [buf]);
+  }
+  if (newPaths.some((p) => !processed.has(p))) {
+    const wanted = new Set(newPaths.filter((p) => !processed.has(p)));
+    passes = 2;
+    const second = await scanSave(
+      await engine.images.save([opts.imageId], call),
+      (n) => wanted.has(n),
+      process,
+    );
+    scan = { small: scan.small, entries: new Map([...scan.entries, ...second.entries]) };
+    const missing = newPaths.filter((p) => !processed.has(p));
+    if (missing.length) {
+      throw new ExtenderError(
+        'ERR_LAYOUT',
+        `the daemon's save of ${opts.imageId} lacks layers ${missing.join(', ')}`,
+      );
+    }
+  }
+  const layers = newPaths.map((p) => ({ ...processed.get(p)!, source: p }));
+  const baseDiffIds = config.rootfs.diff_ids.slice(0, opts.baseLayerCount);
+  const newConfig = rewriteConfig(config, {
+    diffIds: [...baseDiffIds, ...layers.map((l) => l.diffId)],
+    baseHistoryLength: opts.baseHistoryLength,
+    attribution: opts.attribution,
+    ...(opts.rebasable === undefined ? {} : { rebasable: opts.rebasable }),
+  });
+  const baseDescriptors = layerPaths.slice(0, opts.baseLayerCount).map((p, i) => {
+    const info = scan.entries.get(p);
+    const hex = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(p)?.[1];
+    return {
+      mediaType: info?.gzip ? MEDIA_TYPES.layerGzip : MEDIA_TYPES.layer,
+      digest: hex ? `sha256:${hex}` : baseDiffIds[i]!,
+      size: info?.size ?? 0,
+    };
+  });
+  const cfg = jsonBlob(newConfig);
+  await sink.writeFile(`blobs/sha256/${cfg.digest.slice(7)}`, cfg.buf);
+  const configDesc: Descriptor = {
+    mediaType: MEDIA_TYPES.config,
+    digest: cfg.digest,
+    size: cfg.size,
+  };
+  const manifest: Manifest = {
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPES.manifest,
+    config: configDesc,
+    layers: [
+      ...baseDescriptors,
+      ...layers.map((l) => ({ mediaType: MEDIA_TYPES.layerGzip, digest: l.digest, size: l.size })),
+    ],
+  };
+  const man = jsonBlob(manifest);
+  await sink.writeFile(`blobs/sha256/${man.digest.slice(7)}`, man.buf);
+  const manifestDesc: Descriptor = {
+    mediaType: MEDIA_TYPES.manifest,
+    digest: man.digest,
+    size: man.size,
+  };
+  await sink.writeFile(
+    'index.json',
+    Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: MEDIA_TYPES.index, manifests: [manifestDesc] }),
+    ),
+  );
+  await sink.writeFile('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
+  return {
+    manifest: manifestDesc,
+    config: configDesc,
+    layers,
+    bytes: layers.reduce((n, l) => n + l.size, 0),
+    passes,
+  };
+}
+
+/** Docker's manifest.json (present in every save format) names the config and the layers in order. */
+function readSaveManifest(scan: ScanResult): { config: ImageConfigFile; layerPaths: string[] } {
+  const raw = scan.small.get('manifest.json');
+  if (!raw) throw new ExtenderError('ERR_LAYOUT', 'the daemon save has no manifest.json');
+  const [entry] = JSON.parse(raw.toString('utf8')) as Array<{ Config: string; Layers: string[] }>;
+  const configBuf = entry && scan.small.get(entry.Config);
+  if (!entry || !configBuf)
+    throw new ExtenderError('ERR_LAYOUT', 'the daemon save has no image config');
+  return {
+    config: JSON.parse(configBuf.toString('utf8')) as ImageConfigFile,
+    layerPaths: entry.Layers,
+  };
+}
+
+function rewriteConfig(
+  config: ImageConfigFile,
+  o: {
+    diffIds: string[];
+    baseHistoryLength: number;
+    attribution: Array<{ extension: string; historyLength: number }>;
+    rebasable?: boolean;
+  },
+): ImageConfigFile {
+  const history = (config.history ?? []).map((h, i) => {
+    if (i < o.baseHistoryLength || h.empty_layer) return h;
+    const ext = o.attribution.find((a) => i < a.historyLength)?.extension ?? 'from extensions';
+    return { ...h, created_by: extensionHistory(h.created_by ?? '', ext) };
+  });
+  const inner = { ...config.config };
+  if (o.rebasable !== undefined)
+    inner.Labels = { ...inner.Labels, [REBASABLE_LABEL]: String(o.rebasable) };
+  return { ...config, config: inner, rootfs: { ...config.rootfs, diff_ids: o.diffIds }, history };
+}
