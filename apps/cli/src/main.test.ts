@@ -25,9 +25,9 @@ describe('imgext main()', () => {
 
   it('rejects an unknown flag as a usage error with exit code 2, naming the flag', async () => {
     const io = capture();
-    const code = await main(['info', '--no-such-flag'], io.streams);
+    const code = await main(['info', '--bogus-flag'], io.streams);
     expect(code).toBe(2);
-    expect(io.stderr()).toMatch(/IMGEXT_USAGE.*no-such-flag/);
+    expect(io.stderr()).toMatch(/IMGEXT_USAGE\]: Unknown flag: --bogus-flag\n/);
   });
 
   it('asks for a command when none is given', async () => {

@@ -19,6 +19,18 @@ export interface MainOptions extends Partial<Streams> {
 
 export const VERSION = '0.0.0';
 
+const camel = (s: string) => s.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
+
+/** yargs lists an unknown `--foo-bar` twice (foo-bar, fooBar): name each flag once, as typed. */
+export function usageMessage(msg: string): string {
+  const m = /^Unknown arguments?: (.*)$/.exec(msg);
+  if (!m?.[1]) return msg;
+  const names = m[1].split(', ');
+  const flags = names.filter((n) => !names.some((o) => o !== n && camel(o) === n));
+  const shown = flags.map((n) => (n.length === 1 ? `-${n}` : `--${n}`));
+  return `Unknown ${shown.length === 1 ? 'flag' : 'flags'}: ${shown.join(', ')}`;
+}
+
 export async function main(argv: string[], opts: MainOptions = {}): Promise<number> {
   const streams: Streams = {
     stdout: opts.stdout ?? process.stdout,
@@ -51,7 +63,7 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
     .wrap(Math.min(100, process.stdout.columns ?? 100))
     .fail((msg, err) => {
       if (err) throw err;
-      throw new UsageError(msg);
+      throw new UsageError(usageMessage(msg));
     });
 
   for (const def of commands) {
