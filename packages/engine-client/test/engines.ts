@@ -41,3 +41,41 @@ export const RUN_IMAGE = process.env.IMGEXT_STACK_RUN_IMAGE ?? 'imgext.local/sta
 export function unique(prefix: string): string {
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
 }
+
+/** Removes every image tagged in `repo` (podman lists short names as docker.io/<name>). */
+export async function removeImagesOf(
+  client: {
+    images: {
+      list(): Promise<Array<{ Id: string; RepoTags: string[] | null }>>;
+      remove(ref: string, opts: { force: boolean }): Promise<unknown>;
+    };
+  },
+  repo: string,
+): Promise<void> {
+  const images = await client.images.list();
+  for (const image of images) {
+    if (!image.RepoTags?.some((t) => t.startsWith(`${repo}:`) || t.includes(`/${repo}:`))) {
+      continue;
+    }
+    await client.images.remove(image.Id, { force: true }).catch(() => undefined);
+  }
+}
+
+/**
+ * HostConfig every test container gets on `engine`. podman 4.3 gives containers
+ * RLIMIT_NOFILE=1048576 by default, above this machine's hard limit (20000), and fails to start
+ * them without CAP_SYS_RESOURCE; explicit limits within the host's avoid that.
+ */
+export function testHostConfig(engine: TestEngine): Record<string, unknown> {
+  return {
+    NetworkMode: 'none',
+    ...(engine.podman
+      ? {
+          Ulimits: [
+            { Name: 'nofile', Soft: 1024, Hard: 1024 },
+            { Name: 'nproc', Soft: 1024, Hard: 1024 },
+          ],
+        }
+      : {}),
+  };
+}
