@@ -1,0 +1,295 @@
+import { EngineClient } from '@imgext/engine-client';
+import { MetadataError } from '@imgext/metadata';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  BUILD_IMAGE,
+  buildDockerfile,
+  Leftovers,
+  readFileInImage,
+  removeTree,
+  tempTree,
+} from '../test/helpers.js';
+import { ExtenderError } from './errors.js';
+import type { ExtenderEvent } from './events.js';
+import { extend } from './extend.js';
+
+const engine = new EngineClient();
+const left = new Leftovers(engine);
+const run = Math.random().toString(36).slice(2, 8);
+/** A base unique to this run, so ancestor filters see only this suite's containers. */
+const base = `imgext-test/extender-base:${run}`;
+
+beforeAll(async () => {
+  const dir = await tempTree({});
+  left.dirs.add(dir);
+  const { buildContext } = await import('./build-context.js');
+  await engine.images.build(
+    buildContext({ dockerfile: `FROM ${BUILD_IMAGE}\nLABEL imgext-test.run=${run}\n` }),
+    { dockerfile: '.imgext.Dockerfile', tags: [base], networkMode: 'none' },
+  );
+  left.refs.add(base);
+});
+
+afterAll(async () => {
+  await left.cleanup();
+  await engine.close();
+});
+
+async function generated(files: Record<string, string>): Promise<string> {
+  const dir = await tempTree(files);
+  left.dirs.add(dir);
+  return dir;
+}
+
+async function ourContainers(): Promise<string[]> {
+  const list = await engine.containers.list({ all: true, filters: { ancestor: [base] } });
+  return list.map((c) => c.Id);
+}
+
+describe('build-image extension through the daemon', () => {
+  it('applies a chain of three in group order with base_image, build_id, user and extend-config args', async () => {
+    const dir = await generated({
+      'imgext-test_a/build.Dockerfile': buildDockerfile(
+        'ARG build_id',
+        'ARG user_id',
+        'ARG group_id',
+        'USER root',
+        'RUN mkdir -p /opt && echo "$user_id:$group_id $build_id" > /opt/a',
+        'USER 1000:1000',
+      ),
+      'imgext-test_b/build.Dockerfile': buildDockerfile(
+        'ARG flavour',
+        'ARG build_id',
+        'USER root',
+        'RUN cat /opt/a > /opt/b && echo "$flavour $build_id" >> /opt/b',
+        'USER 1000:1000',
+      ),
+      'imgext-test_b/extend-config.toml': '[[build.args]]\nname = "flavour"\nvalue = "mint"\n',
+      'imgext-test_c/build.Dockerfile': buildDockerfile('ENV IMGEXT_C=yes'),
+    });
+    const events: ExtenderEvent[] = [];
+    const result = await extend({
+      engine,
+      kind: 'build',
+      generatedDir: dir,
+      platformApi: '0.13',
+      order: ['imgext-test/a', 'imgext-test/b', 'imgext-test/c'],
+      baseImage: base,
+      networkMode: 'none',
+      onEvent: (e) => events.push(e),
+    });
+    left.chain('build', result);
+    expect(result.applied.map((a) => a.extension)).toEqual([
+      'imgext-test/a',
+      'imgext-test/b',
+      'imgext-test/c',
+    ]);
+    const [a, b] = (await readFileInImage(engine, result.imageId, '/opt/b')).trim().split('\n');
+    const [user, buildIdA] = a!.split(' ');
+    expect(user).toBe('1000:1000');
+    const [flavour, buildIdB] = b!.split(' ');
+    expect(flavour).toBe('mint');
+    expect(buildIdA).toMatch(/^[0-9a-f-]{36}$/);
+    expect(buildIdB).toMatch(/^[0-9a-f-]{36}$/);
+    expect(buildIdA).not.toBe(buildIdB);
+    const inspect = await engine.images.inspect(result.imageId);
+    expect(inspect.Config?.Env).toContain('IMGEXT_C=yes');
+    expect(inspect.Config?.User).toBe('1000:1000');
+    expect(result.rebasable).toBeUndefined();
+    expect(events.filter((e) => e.type === 'extension.applied')).toHaveLength(3);
+    // Each applied image is the next one's base_image.
+    const history = await engine.images.history(result.imageId);
+    expect(history.length).toBe(result.applied.at(-1)!.historyLength);
+  });
+
+  it('hits the build cache on a second run for the steps before ARG build_id', async () => {
+    const dir = await generated({
+      'imgext-test_cache/build.Dockerfile': buildDockerfile(
+        'USER root',
+        'RUN mkdir -p /opt && echo cached > /opt/cached',
+        'ARG build_id',
+        'RUN echo "$build_id" > /opt/fresh',
+        'USER 1000:1000',
+      ),
+    });
+    const opts = {
+      engine,
+      kind: 'build' as const,
+      generatedDir: dir,
+      platformApi: '0.13',
+      baseImage: base,
+      networkMode: 'none',
+    };
+    const first = await extend(opts);
+    left.chain('build', first);
+    const second = await extend(opts);
+    left.chain('build', second);
+    // USER root and RUN echo cached come from the cache; ARG build_id and after are rebuilt.
+    expect(second.applied[0]!.cacheHits).toBeGreaterThanOrEqual(2);
+    expect(await readFileInImage(engine, second.imageId, '/opt/cached')).toBe('cached\n');
+    expect(await readFileInImage(engine, second.imageId, '/opt/fresh')).not.toBe(
+      await readFileInImage(engine, first.imageId, '/opt/fresh'),
+    );
+  });
+
+  it('sends context.build, else context, else the app dir, and only the Dockerfile when nothing is copied', async () => {
+    const app = await generated({ 'app.txt': 'from-app\n' });
+    const dir = await generated({
+      'imgext-test_specific/build.Dockerfile': buildDockerfile('COPY f.txt /opt/specific'),
+      'imgext-test_specific/context.build/f.txt': 'from-context.build\n',
+      'imgext-test_specific/context.run/f.txt': 'wrong\n',
+      'imgext-test_shared/build.Dockerfile': buildDockerfile('COPY f.txt /opt/shared'),
+      'imgext-test_shared/context/f.txt': 'from-context\n',
+      'imgext-test_app/build.Dockerfile': buildDockerfile('COPY . /opt/app/'),
+      'imgext-test_none/build.Dockerfile': buildDockerfile('RUN ls -a / > /tmp/none'),
+    });
+    const result = await extend({
+      engine,
+      kind: 'build',
+      generatedDir: dir,
+      platformApi: '0.13',
+      order: ['imgext-test/specific', 'imgext-test/shared', 'imgext-test/app', 'imgext-test/none'],
+      baseImage: base,
+      appDir: app,
+      networkMode: 'none',
+    });
+    left.chain('build', result);
+    expect(await readFileInImage(engine, result.imageId, '/opt/specific')).toBe(
+      'from-context.build\n',
+    );
+    expect(await readFileInImage(engine, result.imageId, '/opt/shared')).toBe('from-context\n');
+    expect(await readFileInImage(engine, result.imageId, '/opt/app/app.txt')).toBe('from-app\n');
+    // Our Dockerfile and .dockerignore do not leak into a COPY of `.`.
+    await expect(
+      readFileInImage(engine, result.imageId, '/opt/app/.imgext.Dockerfile'),
+    ).rejects.toThrow();
+  });
+
+  it('fails on a failing RUN naming extension, line and step, leaving no container', async () => {
+    const dir = await generated({
+      'imgext-test_ok/build.Dockerfile': buildDockerfile('ENV OK=1'),
+      'imgext-test_boom/build.Dockerfile': buildDockerfile(
+        'ENV A=1',
+        'RUN echo about to fail && exit 3',
+      ),
+    });
+    const err = await extend({
+      engine,
+      kind: 'build',
+      generatedDir: dir,
+      platformApi: '0.13',
+      order: ['imgext-test/ok', 'imgext-test/boom'],
+      baseImage: base,
+      networkMode: 'none',
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExtenderError);
+    const e = err as ExtenderError;
+    expect(e.code).toBe('ERR_EXTENSION_BUILD_FAILED');
+    expect(e.extension).toBe('imgext-test/boom');
+    expect(e.message).toContain('imgext-test/boom');
+    expect(e.message).toContain('build.Dockerfile:4');
+    expect(e.step).toMatch(/RUN echo about to fail/);
+    left.step('build', 'imgext-test/ok', (await engine.images.inspect(base)).Id);
+    expect(await ourContainers()).toEqual([]);
+  });
+
+  it('rejects malformed Dockerfiles before building, naming extension and line', async () => {
+    const cases: Array<[string, RegExp]> = [
+      [
+        'FROM ${base_image}\nRUN true\n',
+        /imgext-test_bad.*:1: build.Dockerfile did not start with required ARG/,
+      ],
+      ['ARG base_image\nFROM busybox\n', /:2: build.Dockerfile did not contain required FROM/],
+      ['ARG base_image\nFROM ${base_image}\nRUN true\nFROM ${base_image}\n', /:4: .*multistage/],
+    ];
+    for (const [text, message] of cases) {
+      const dir = await generated({ 'imgext-test_bad/build.Dockerfile': text });
+      const err = await extend({
+        engine,
+        kind: 'build',
+        generatedDir: dir,
+        platformApi: '0.13',
+        baseImage: base,
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(MetadataError);
+      expect((err as MetadataError).code).toBe('ERR_DOCKERFILE_INVALID');
+      expect((err as Error).message).toMatch(message);
+    }
+  });
+
+  it('cancels in the middle of a chain and leaves no container behind', async () => {
+    const dir = await generated({
+      'imgext-test_first/build.Dockerfile': buildDockerfile('ENV FIRST=1'),
+      'imgext-test_slow/build.Dockerfile': buildDockerfile('RUN sleep 30'),
+      'imgext-test_never/build.Dockerfile': buildDockerfile('ENV NEVER=1'),
+    });
+    const controller = new AbortController();
+    const started = Date.now();
+    const err = await extend({
+      engine,
+      kind: 'build',
+      generatedDir: dir,
+      platformApi: '0.13',
+      order: ['imgext-test/first', 'imgext-test/slow', 'imgext-test/never'],
+      baseImage: base,
+      networkMode: 'none',
+      signal: controller.signal,
+      onEvent: (e) => {
+        if (
+          e.type === 'extension.output' &&
+          e.extension === 'imgext-test/slow' &&
+          e.text.includes('Running in')
+        ) {
+          controller.abort();
+        }
+      },
+    }).catch((e: unknown) => e);
+    expect((err as ExtenderError).code).toBe('ERR_CANCELLED');
+    expect((err as ExtenderError).extension).toBe('imgext-test/slow');
+    expect(Date.now() - started).toBeLessThan(20_000);
+    left.step('build', 'imgext-test/first', (await engine.images.inspect(base)).Id);
+    // The daemon removes the aborted build's container on its own; give it a moment.
+    for (let i = 0; i < 50 && (await ourContainers()).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(await ourContainers()).toEqual([]);
+  });
+
+  it('warns when the build image ends as root', async () => {
+    const dir = await generated({
+      'imgext-test_root/build.Dockerfile': buildDockerfile('USER root'),
+    });
+    const result = await extend({
+      engine,
+      kind: 'build',
+      generatedDir: dir,
+      platformApi: '0.13',
+      baseImage: base,
+    });
+    left.chain('build', result);
+    expect(result.warnings.some((w) => w.includes('ends as root'))).toBe(true);
+  });
+
+  it('reads the < 0.13 layout (build/<id>/Dockerfile)', async () => {
+    const app = await generated({ 'app.txt': 'old-layout-app\n' });
+    const dir = await generated({
+      'build/imgext-test_old/Dockerfile': buildDockerfile('COPY app.txt /opt/old'),
+      'build/imgext-test_old/extend-config.toml': '[[build.args]]\nname="x"\nvalue="y"\n',
+    });
+    const result = await extend({
+      engine,
+      kind: 'build',
+      generatedDir: dir,
+      platformApi: '0.12',
+      baseImage: base,
+      appDir: app,
+      networkMode: 'none',
+    });
+    left.chain('build', result);
+    expect(await readFileInImage(engine, result.imageId, '/opt/old')).toBe('old-layout-app\n');
+  });
+});
+
+afterAll(async () => {
+  // Directories are removed by Leftovers; this guards against a test forgetting one.
+  for (const d of left.dirs) await removeTree(d);
+});
