@@ -9,7 +9,8 @@ export type LifecycleErrorCode =
 
 export interface LifecycleErrorDetails {
   phase?: string;
-  exitCode?: number;
+  /** The phase's exit code (not the CLI's: `exitCode` is what the CLI would exit with). */
+  phaseExitCode?: number;
   hint?: string;
   /** The last lines the phase logged. */
   logTail?: string[];
@@ -20,7 +21,7 @@ export class LifecycleError extends Error {
   override name = 'LifecycleError';
   readonly code: LifecycleErrorCode;
   readonly phase: string | undefined;
-  readonly exitCode: number | undefined;
+  readonly phaseExitCode: number | undefined;
   readonly hint: string | undefined;
   readonly logTail: string[];
 
@@ -28,7 +29,7 @@ export class LifecycleError extends Error {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
     this.phase = details.phase;
-    this.exitCode = details.exitCode;
+    this.phaseExitCode = details.phaseExitCode;
     this.hint = details.hint;
     this.logTail = details.logTail ?? [];
   }

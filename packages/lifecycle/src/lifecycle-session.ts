@@ -15,6 +15,7 @@ import {
   type TarStream,
 } from '@imgext/engine-client';
 import { apiAtLeast } from '@imgext/metadata';
+import { type Pack, pack as tarPack } from 'tar-stream';
 import { LifecycleError } from './errors.js';
 import type { LifecycleEvent, LifecycleEventListener } from './events.js';
 import { LineSplitter } from './line-splitter.js';
@@ -163,6 +164,17 @@ export class LifecycleSession {
   /** Extracts a tar stream at `path` through the helper container (volumes included). */
   async putArchive(path: string, tar: TarStream, signal?: AbortSignal): Promise<void> {
     await this.#client.containers.putArchive(this.helperContainer, path, tar, { signal });
+  }
+
+  /**
+   * Starts an upload into `path` and hands back the tar pack to write entries to (e.g. the
+   * extender's layout sink): the caller finalizes it (or destroys it) and awaits `done`.
+   */
+  openUpload(path: string, signal?: AbortSignal): { pack: Pack; done: Promise<void> } {
+    const pack = tarPack();
+    const done = this.putArchive(path, pack as unknown as AsyncIterable<Uint8Array>, signal);
+    done.catch(() => pack.destroy());
+    return { pack, done };
   }
 
   /** A tar stream of `path` (its last element is the archive's top entry). */
@@ -339,7 +351,7 @@ function phaseFailure(phase: PhaseName, exitCode: number, logTail: string[]): Li
       `no buildpack group passed detection (detector exit code ${exitCode})`,
       {
         phase,
-        exitCode,
+        phaseExitCode: exitCode,
         logTail,
         hint: "check that the app matches one of the builder's buildpacks",
       },
@@ -350,7 +362,7 @@ function phaseFailure(phase: PhaseName, exitCode: number, logTail: string[]): Li
     `${phase} failed with exit code ${exitCode}${reason}`,
     {
       phase,
-      exitCode,
+      phaseExitCode: exitCode,
       logTail,
     },
   );
