@@ -7,6 +7,7 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EngineClient } from '@imgext/engine-client';
+import { SESSION_LABEL } from '@imgext/lifecycle';
 import { cacheVolumes } from '../src/commands/build.js';
 import { main } from '../src/main.js';
 
@@ -70,17 +71,21 @@ export async function runImage(client: EngineClient, image: string): Promise<str
   return out;
 }
 
-/** What the daemon holds, to compare before and after a build. */
-export async function daemonCounts(
+/**
+ * What imgext builds leave in the daemon: containers and volumes carrying the session label
+ * (the engine is shared, so only ours are counted), and whether `image` exists.
+ */
+export async function leftovers(
   client: EngineClient,
-): Promise<{ containers: number; volumes: number; images: string[] }> {
-  const containers = await client.containers.list({ all: true });
-  const volumes = await client.volumes.list();
-  const images = await client.images.list({ all: true });
+  image?: string,
+): Promise<{ containers: number; volumes: number; image: boolean }> {
+  const filters = { label: [SESSION_LABEL] };
+  const containers = await client.containers.list({ all: true, filters });
+  const volumes = await client.volumes.list({ filters });
   return {
     containers: containers.length,
-    volumes: volumes.filter((v) => !v.Name.startsWith('imgext-cache-')).length,
-    images: images.map((i) => i.Id).sort(),
+    volumes: volumes.length,
+    image: image ? (await client.images.find(image)) !== undefined : false,
   };
 }
 

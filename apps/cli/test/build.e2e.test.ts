@@ -6,7 +6,7 @@
 import { EngineClient } from '@imgext/engine-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  daemonCounts,
+  leftovers,
   removeBuilt,
   removeDir,
   runCli,
@@ -60,5 +60,150 @@ describe('imgext build', () => {
     expect(out).toContain('built with: build-tool 1.0 (installed by imgext-samples/build-tool)');
     expect(out).toContain('run image tool: none');
     expect(result(run)?.buildImage?.applied).toEqual(['imgext-samples/build-tool']);
+  });
+
+  it('only a run extension: the image has the tool, names the ORIGINAL run image, is rebasable', async () => {
+    const { image, run } = await build('only-run', 'run');
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const out = await runImage(client, image);
+    expect(out).toContain('run image tool: run-tool 1.0 (installed by imgext-samples/run-tool)');
+    expect(out).toContain('built with: no build-tool in the build image');
+    const base = await client.images.inspect(
+      process.env.IMGEXT_STACK_RUN_IMAGE ?? 'imgext.local/stack/busybox:run',
+    );
+    const built = await client.images.inspect(image);
+    const md = JSON.parse(built.Config?.Labels?.['io.buildpacks.lifecycle.metadata'] ?? '{}');
+    expect(md.runImage.topLayer).toBe(base.RootFS.Layers?.at(-1));
+    expect(built.Config?.Labels?.['io.buildpacks.rebasable']).toBe('true');
+    // The run image's layers, then the extension's, then the app's.
+    expect(built.RootFS.Layers?.slice(0, base.RootFS.Layers?.length)).toEqual(base.RootFS.Layers);
+    const history = await client.images.history(image);
+    expect(
+      history.some((h) => h.CreatedBy.includes('Created by extension: imgext-samples/run-tool')),
+    ).toBe(true);
+  });
+
+  it('no extension: a plain build', async () => {
+    const { image, run } = await build('none', '');
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const out = await runImage(client, image);
+    expect(out).toContain('greeting: Hello from the imgext sample app');
+    expect(out).toContain('run image tool: none');
+    expect(out).toContain('run image: imgext.local/stack/busybox:run');
+    expect(result(run)?.extensions).toEqual([]);
+  });
+
+  it('a run-image switch: the image is based on run-alt', async () => {
+    const { image, run } = await build('switch', 'switch');
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const out = await runImage(client, image);
+    expect(out).toContain('run image: imgext.local/stack/busybox:run-alt');
+    expect(out).toContain('run image tool: none');
+    const alt = await client.images.inspect('imgext.local/stack/busybox:run-alt');
+    const md = JSON.parse(
+      (await client.images.inspect(image)).Config?.Labels?.['io.buildpacks.lifecycle.metadata'] ??
+        '{}',
+    );
+    expect(md.runImage.topLayer).toBe(alt.RootFS.Layers?.at(-1));
+  });
+
+  it('switch + extend: run-alt with the run tool on top', async () => {
+    const { image, run } = await build('switch-extend', 'switch run');
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const out = await runImage(client, image);
+    expect(out).toContain('run image: imgext.local/stack/busybox:run-alt');
+    expect(out).toContain('run image tool: run-tool 1.0');
+  });
+
+  it('several extensions: build, switch and run at once, in two parallel branches', async () => {
+    const { image, run } = await build('several', 'build switch run');
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const out = await runImage(client, image);
+    expect(out).toContain('built with: build-tool 1.0');
+    expect(out).toContain('run image: imgext.local/stack/busybox:run-alt');
+    expect(out).toContain('run image tool: run-tool 1.0');
+    const branches = run.lines.filter((l) => l.type === 'branch.start').map((l) => l.task);
+    expect(branches).toEqual(expect.arrayContaining(['extend-build', 'build', 'extend-run']));
+    expect(result(run)?.extensions).toEqual([
+      'imgext-samples/build-tool',
+      'imgext-samples/switch-run',
+      'imgext-samples/run-tool',
+    ]);
+  });
+
+  it('a rebuild reuses the caches: the extension steps hit the daemon build cache', async () => {
+    const first = await build('rebuild', 'build');
+    expect(first.run.code).toBe(0);
+    const second = await build('rebuild', 'build');
+    expect(second.run.code, second.run.stdout + second.run.stderr).toBe(0);
+    const applied = second.run.lines.find((l) => l.type === 'extension.applied') as
+      | Record<string, number>
+      | undefined;
+    expect(applied?.cacheHits).toBeGreaterThan(0);
+    const caches = await client.volumes.list({ filters: { name: ['imgext-cache-'] } });
+    expect(caches.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a failing buildpack: exit code 1, the phase named, nothing left behind', async () => {
+    const { image, run } = await build('fail-buildpack', 'fail-buildpack');
+    expect(run.code).toBe(1);
+    const error = run.lines.find((l) => l.type === 'error');
+    expect(error?.code).toBe('ERR_PHASE_FAILED');
+    expect(String(error?.message)).toContain('builder failed');
+    expect(await leftovers(client, image)).toEqual({ containers: 0, volumes: 0, image: false });
+  });
+
+  it('a failing extension Dockerfile: exit code 1, the extension named, nothing left behind', async () => {
+    const { image, run } = await build('broken', 'broken');
+    expect(run.code).toBe(1);
+    const error = run.lines.find((l) => l.type === 'error');
+    expect(error?.code).toBe('ERR_EXTENSION_BUILD_FAILED');
+    expect(String(error?.message)).toContain('imgext-samples/broken');
+    expect(await leftovers(client, image)).toEqual({ containers: 0, volumes: 0, image: false });
+  });
+
+  it('a builder that does not exist: exit code 1 with a clear code', async () => {
+    const missing = `${process.env.IMGEXT_REGISTRY ?? '127.0.0.1:5000'}/imgext-test/no-such-builder:latest`;
+    const run = await runCli(['build', 'imgext-test/never:latest', '--builder', missing, '--json']);
+    expect(run.code).toBe(1);
+    expect(run.lines.find((l) => l.type === 'error')?.code).toBe('ERR_BUILDER_NOT_FOUND');
+  });
+
+  it('an image that is not a builder: exit code 1 with a clear code', async () => {
+    const notBuilder = process.env.IMGEXT_STACK_RUN_IMAGE ?? 'imgext.local/stack/busybox:run';
+    const run = await runCli([
+      'build',
+      'imgext-test/never:latest',
+      '--builder',
+      notBuilder,
+      '--json',
+    ]);
+    expect(run.code).toBe(1);
+    expect(run.lines.find((l) => l.type === 'error')?.code).toBe('ERR_NOT_A_BUILDER');
+  });
+
+  it('a usage error: exit code 2', async () => {
+    const run = await runCli(['build', 'imgext-test/never:latest', '--json']);
+    expect(run.code).toBe(2);
+  });
+
+  it('SIGINT mid-build: nothing of the build is left in the daemon', async () => {
+    const image = 'imgext-test/build-sigint:latest';
+    made.push(image);
+    const app = await sampleApp('build run');
+    dirs.push(app);
+    const controller = new AbortController();
+    const run = await runCli(
+      ['build', image, '--builder', SAMPLE_BUILDER, '--path', app, '--trust-builder', '--json'],
+      {
+        signal: controller.signal,
+        onLine: (l) => {
+          // Mid-build: the daemon is applying an extension, both branches in flight.
+          if (l.type === 'extension.start') controller.abort(new Error('SIGINT'));
+        },
+      },
+    );
+    expect(run.code).toBe(130);
+    expect(await leftovers(client, image)).toEqual({ containers: 0, volumes: 0, image: false });
   });
 });
