@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { BuildProgressEvent, EngineClientApi } from '@imgext/engine-client';
 import {
+  argNames,
+  BASE_IMAGE_ARG,
   type DockerfileKind,
   type GeneratedDockerfile,
   isRootUser,
@@ -117,7 +119,7 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
     let result: Awaited<ReturnType<EngineClientApi['images']['build']>>;
     try {
       result = await engine.images.build(
-        buildContext({ dockerfile: d.text, ...(dir ? { dir } : {}), ...call }),
+        buildContext({ dockerfile: sentText(d), ...(dir ? { dir } : {}), ...call }),
         {
           dockerfile: CONTEXT_DOCKERFILE,
           buildArgs,
@@ -209,8 +211,21 @@ function toExtenderError(err: unknown, d: GeneratedDockerfile): Error {
   return err as Error;
 }
 
+/**
+ * The Dockerfile as sent. A run.Dockerfile may use `FROM ${base_image}` without declaring
+ * `ARG base_image` (kaniko resolves build args in FROM regardless; the classic builder only
+ * resolves declared meta args), so the declaration is prepended when missing.
+ */
+function sentText(d: GeneratedDockerfile): string {
+  return injectsBaseArg(d) ? `ARG ${BASE_IMAGE_ARG}\n${d.text}` : d.text;
+}
+
+function injectsBaseArg(d: GeneratedDockerfile): boolean {
+  return !d.validated.parsed.metaArgs.some((a) => argNames(a).includes(BASE_IMAGE_ARG));
+}
+
 /** Maps the daemon's 'Step N/M : ...' to the Dockerfile line of the N-th instruction. */
 function stepLine(step: string | undefined, d: GeneratedDockerfile): number | undefined {
-  const n = Number(/Step (\d+)\//.exec(step ?? '')?.[1]);
+  const n = Number(/Step (\d+)\//.exec(step ?? '')?.[1]) - (injectsBaseArg(d) ? 1 : 0);
   return Number.isInteger(n) && n > 0 ? d.validated.parsed.instructions[n - 1]?.line : undefined;
 }

@@ -28,6 +28,7 @@ beforeAll(async () => {
     { dockerfile: '.imgext.Dockerfile', tags: [base], networkMode: 'none' },
   );
   left.refs.add(base);
+  left.labels.add(`imgext-test.run=${run}`);
 });
 
 afterAll(async () => {

@@ -42,6 +42,8 @@ export const removeTree = (dir: string) => rm(dir, { recursive: true, force: tru
  */
 export class Leftovers {
   readonly refs = new Set<string>();
+  /** Image IDs applied, removed newest first after the tags (re-tagged runs leave them dangling). */
+  readonly ids: string[] = [];
   readonly dirs = new Set<string>();
   constructor(readonly engine: EngineClient) {}
 
@@ -49,6 +51,7 @@ export class Leftovers {
     let base = result.baseImageId;
     for (const a of result.applied) {
       this.refs.add(cacheTag(kind, a.extension, base));
+      this.ids.push(a.imageId);
       base = a.imageId;
     }
   }
@@ -58,8 +61,25 @@ export class Leftovers {
     this.refs.add(cacheTag(kind, extension, baseImageId));
   }
 
+  /**
+   * Images carrying `label` (every image built on a base that has it). With the containerd
+   * image store the classic builder keeps each step's image, dangling once the tag moves on.
+   */
+  readonly labels = new Set<string>();
+
   async cleanup(): Promise<void> {
     for (const ref of this.refs) await this.engine.images.remove(ref).catch(() => undefined);
+    for (const id of [...this.ids].reverse())
+      await this.engine.images.remove(id).catch(() => undefined);
+    for (const label of this.labels) {
+      for (let pass = 0; pass < 3; pass++) {
+        const images = await this.engine.images.list({ all: true, filters: { label: [label] } });
+        if (images.length === 0) break;
+        images.sort((a, b) => b.Created - a.Created);
+        for (const i of images)
+          await this.engine.images.remove(i.Id, { force: true }).catch(() => undefined);
+      }
+    }
     for (const dir of this.dirs) await removeTree(dir);
   }
 }
