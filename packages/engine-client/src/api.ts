@@ -192,6 +192,11 @@ export type PullProgressEvent = {
 
 export interface PullOptions extends CallOptions {
   platform?: string;
+  /**
+   * podman only: `false` skips TLS verification for this registry (sent as `tlsVerify=false`;
+   * podman 4.3 honours it on push, not on pull). Docker decides by its insecure-registries setting.
+   */
+  tlsVerify?: boolean;
   /** Explicit credentials; by default read from the docker config for the reference's registry. */
   auth?: RegistryAuth;
   onProgress?: (event: PullProgressEvent) => void;
@@ -199,6 +204,8 @@ export interface PullOptions extends CallOptions {
 
 export interface PushOptions extends CallOptions {
   auth?: RegistryAuth;
+  /** podman only: `false` skips TLS verification for this registry (see PullOptions). */
+  tlsVerify?: boolean;
   onProgress?: (event: PullProgressEvent) => void;
 }
 

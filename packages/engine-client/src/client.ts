@@ -17,8 +17,10 @@ import { jsonLines } from './streams/json-lines.js';
 import { Transport } from './transport.js';
 import { Volumes } from './volumes.js';
 
+/** base64url WITH padding: podman's decoder refuses unpadded input, docker takes both. */
 function base64url(value: object): string {
-  return Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+  const text = Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+  return text.padEnd(Math.ceil(text.length / 4) * 4, '=');
 }
 
 export class EngineClient implements EngineClientApi {

@@ -22,6 +22,9 @@ import { pathSegment } from './query.js';
 import { jsonLines } from './streams/json-lines.js';
 import type { Transport } from './transport.js';
 
+/** "<tag>: digest: sha256:... size: N", the last status of a push. */
+const PUSHED = /^(\S+): digest: (sha256:[0-9a-f]{64})/;
+
 /** Where registry credentials come from (the client's auth resolver). */
 export interface AuthSource {
   authFor(ref: string): Promise<RegistryAuth | undefined>;
@@ -155,7 +158,12 @@ export class Images implements ImagesApi {
     const res = await this.#t.request({
       method: 'POST',
       path: '/images/create',
-      query: { fromImage: name, tag, platform: opts.platform },
+      query: {
+        fromImage: name,
+        tag,
+        platform: opts.platform,
+        tlsVerify: opts.tlsVerify === false ? false : undefined,
+      },
       headers: await this.#authHeader(ref, opts.auth),
       signal: opts.signal,
     });
@@ -171,7 +179,7 @@ export class Images implements ImagesApi {
     const res = await this.#t.request({
       method: 'POST',
       path,
-      query: { tag },
+      query: { tag, tlsVerify: opts.tlsVerify === false ? false : undefined },
       headers: await this.#authHeader(ref, opts.auth),
       signal: opts.signal,
     });
@@ -180,6 +188,12 @@ export class Images implements ImagesApi {
       const aux = message.aux;
       if (aux && typeof aux.Digest === 'string') result.digest = aux.Digest;
       if (aux && typeof aux.Tag === 'string') result.tag = aux.Tag;
+      // the containerd image store sends no aux: the digest is only in the status text
+      const pushed = PUSHED.exec(message.status ?? '');
+      if (pushed) {
+        result.tag ??= pushed[1];
+        result.digest ??= pushed[2];
+      }
       const event = progressEvent(message);
       if (event) opts.onProgress?.(event);
     });
@@ -231,8 +245,8 @@ export class Images implements ImagesApi {
       path: '/images/create',
       query: {
         fromSrc: '-',
-        repo: opts.repo,
-        tag: opts.tag,
+        // the tag goes inside repo: podman ignores a separate tag parameter, docker takes both
+        repo: opts.repo && opts.tag ? `${opts.repo}:${opts.tag}` : opts.repo,
         changes: opts.changes,
         message: opts.message,
       },

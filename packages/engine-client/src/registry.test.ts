@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RUN_IMAGE, removeImagesOf, testEngines, unique } from '../test/engines.js';
+import { tarStream } from '../test/tar.js';
+import type { PullProgressEvent } from './api.js';
+import { EngineClient } from './client.js';
+import { EngineError, PullError } from './errors.js';
+
+const registry = process.env.IMGEXT_REGISTRY ?? '127.0.0.1:5000';
+
+describe.each(testEngines())('registry push and pull on $name', (engine) => {
+  const client = new EngineClient({ host: engine.host });
+  const repo = `${registry}/imgext-test/${unique('push')}`;
+  const ref = `${repo}:v1`;
+  let pushedDigest = '';
+
+  beforeAll(async () => {
+    // a unique image, so the registry never already has it
+    await client.images.build(
+      tarStream([{ name: 'Dockerfile', content: `FROM ${RUN_IMAGE}\nLABEL unique=${repo}\n` }]),
+      { tags: [ref], networkMode: 'none' },
+    );
+  });
+
+  afterAll(async () => {
+    await removeImagesOf(client, repo);
+    await client.close();
+  });
+
+  it('pushes to the local registry and reports the digest', async () => {
+    const events: PullProgressEvent[] = [];
+    const result = await client.images.push(ref, {
+      onProgress: (e) => events.push(e),
+      // podman does not treat 127.0.0.1 as an insecure registry by itself
+      ...(engine.podman ? { tlsVerify: false } : {}),
+    });
+    expect(events.length).toBeGreaterThan(0);
+    expect(result).toMatchObject({
+      tag: 'v1',
+      digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/),
+    });
+    pushedDigest = result.digest ?? '';
+  });
+
+  it.skipIf(engine.podman)(
+    'pulls it back after a local removal (skipped on podman: its compat pull ignores tlsVerify and the http registry is not in its registries.conf)',
+    async () => {
+      expect(pushedDigest).not.toBe('');
+      await client.images.remove(ref);
+      expect(await client.images.find(ref)).toBeUndefined();
+      const events: PullProgressEvent[] = [];
+      await client.images.pull(ref, { onProgress: (e) => events.push(e) });
+      expect(events.some((e) => e.status.includes(pushedDigest))).toBe(true);
+      const image = await client.images.inspect(ref);
+      expect(image.RepoDigests).toContain(`${repo}@${pushedDigest}`);
+    },
+  );
+
+  it('a pull of a missing tag fails with a typed error carrying the daemon message', async () => {
+    const err = await client.images
+      .pull(`${repo}:missing`, engine.podman ? { tlsVerify: false } : {})
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect(['ENGINE_NOT_FOUND', 'ENGINE_PULL_FAILED']).toContain(err.code);
+    expect(err.daemonMessage).toBeTruthy();
+    if (err instanceof PullError) expect(err.ref).toBe(`${repo}:missing`);
+  });
+});
