@@ -1,0 +1,119 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
+
+export const SSHD = '/usr/sbin/sshd';
+
+export interface TestSshd {
+  port: number;
+  /** ssh client arguments that log in with the test's key and trust nothing else. */
+  clientArgs: string[];
+  /** Client arguments with a key the server does not know. */
+  wrongKeyArgs: string[];
+  close(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+function keygen(path: string): void {
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', path], { stdio: 'ignore' });
+}
+
+/**
+ * A real OpenSSH server on 127.0.0.1 (foreground, logging to stderr) that lets the current user
+ * in with a key made here; the session gets `DOCKER_HOST` (and PATH) through authorized_keys, so
+ * the remote `docker system dial-stdio` reaches the private daemon.
+ */
+export async function startSshd(dir: string, dockerHost: string): Promise<TestSshd> {
+  mkdirSync(dir, { recursive: true });
+  // sshd refuses to start without its privilege separation folder (the Debian package makes it).
+  if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { mode: 0o755 });
+  keygen(join(dir, 'host_key'));
+  keygen(join(dir, 'client_key'));
+  keygen(join(dir, 'wrong_key'));
+  const pub = readFileSync(join(dir, 'client_key.pub'), 'utf8').trim();
+  const environment = `environment="DOCKER_HOST=${dockerHost}",environment="PATH=${process.env.PATH}"`;
+  writeFileSync(join(dir, 'authorized_keys'), `${environment} ${pub}\n`, { mode: 0o600 });
+  writeFileSync(
+    join(dir, 'sshd_config'),
+    [
+      'ListenAddress 127.0.0.1',
+      `HostKey ${join(dir, 'host_key')}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'StrictModes no',
+      'PubkeyAuthentication yes',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PermitRootLogin prohibit-password',
+      'PermitUserEnvironment yes',
+      'UsePAM no',
+      'LogLevel ERROR',
+      '',
+    ].join('\n'),
+  );
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    SSHD,
+    ['-D', '-e', '-f', join(dir, 'sshd_config'), '-p', String(port)],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let log = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    log += chunk.toString();
+  });
+  await waitForPort(port, child, () => log);
+  const common = [
+    '-F',
+    '/dev/null',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'StrictHostKeyChecking=no',
+    '-o',
+    'UserKnownHostsFile=/dev/null',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'LogLevel=ERROR',
+  ];
+  return {
+    port,
+    clientArgs: [...common, '-i', join(dir, 'client_key')],
+    wrongKeyArgs: [...common, '-i', join(dir, 'wrong_key')],
+    async close() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await once(child, 'exit');
+      }
+    },
+  };
+}
+
+async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (child.exitCode !== null) throw new Error(`sshd exited: ${log()}`);
+    const ok = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`sshd did not listen on ${port}: ${log()}`);
+}
