@@ -13,7 +13,7 @@ describe.each(testEngines())('events on $name', (engine) => {
     const controller = new AbortController();
     const seen: EngineEvent[] = [];
     const since = String(Math.floor(Date.now() / 1000) - 1);
-    const reading = (async (): Promise<unknown> => {
+    const reading = (async (): Promise<void> => {
       for await (const event of client.events({
         since,
         filters: { type: ['container'], container: [name] },

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUN_IMAGE, removeImagesOf, testEngines, unique } from '../test/engines.js';
 import { tarStream, untar } from '../test/tar.js';
@@ -30,7 +31,7 @@ describe.each(testEngines())('save, load and import on $name', (engine) => {
     expect([...files.keys()]).toContain('manifest.json');
     await client.images.remove(ref);
     const lines: string[] = [];
-    const loaded = await client.images.load([tar], {
+    const loaded = await client.images.load(Readable.from([tar]), {
       onProgress: (l) => lines.push(l),
     });
     expect(loaded.some((name) => name.endsWith(ref) || name.startsWith('sha256:'))).toBe(true);
