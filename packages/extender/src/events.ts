@@ -29,7 +29,7 @@ export type ExtenderEvent =
   | { type: 'run-image.pull'; image: string }
   | { type: 'run-image.switch'; from: string; to: string }
   | { type: 'layout.layer'; digest: string; diffId: string; size: number }
-  | { type: 'layout.done'; path: string; layers: number; bytes: number }
+  | { type: 'layout.done'; layers: number; bytes: number; passes: number }
   | { type: 'task.start' | 'task.done' | 'task.cancelled'; task: string }
   | { type: 'task.failed'; task: string; error: Error };
 

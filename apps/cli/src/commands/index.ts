@@ -1,6 +1,8 @@
 /** Every imgext command, declared as data. Add a command by adding its definition here. */
 import type { CommandDefinition } from '../command.js';
 import { buildCommand } from './build.js';
+import { extendCommand } from './extend.js';
 import { info } from './info.js';
+import { pruneCommand } from './prune.js';
 
-export const commands: CommandDefinition[] = [info, buildCommand];
+export const commands: CommandDefinition[] = [info, buildCommand, extendCommand, pruneCommand];

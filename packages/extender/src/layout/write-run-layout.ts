@@ -157,11 +157,13 @@ export async function writeRunLayout(opts: RunLayoutOptions): Promise<RunLayoutR
     ),
   );
   await sink.writeFile('oci-layout', Buffer.from(JSON.stringify({ imageLayoutVersion: '1.0.0' })));
+  const bytes = layers.reduce((n, l) => n + l.size, 0);
+  opts.onEvent?.({ type: 'layout.done', layers: layers.length, bytes, passes });
   return {
     manifest: manifestDesc,
     config: configDesc,
     layers,
-    bytes: layers.reduce((n, l) => n + l.size, 0),
+    bytes,
     passes,
   };
 }

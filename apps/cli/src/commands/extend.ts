@@ -1,0 +1,189 @@
+/** `imgext extend`: apply a generated folder to a base image on its own (debugging extensions). */
+import { access, readFile } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
+import { EngineClient } from '@imgext/engine-client';
+import {
+  directorySink,
+  type ExtenderEvent,
+  type ExtendResult,
+  extend,
+  type PullPolicy,
+} from '@imgext/extender';
+import { parseGroup } from '@imgext/metadata';
+import type { CommandDefinition, Output } from '../command.js';
+import { UsageError } from '../errors.js';
+
+export interface ExtendArgs {
+  kind: 'build' | 'run';
+  generated: string;
+  base: string;
+  group?: string;
+  app?: string;
+  tag?: string;
+  layout?: string;
+  platformApi?: string;
+  network: string;
+  pullPolicy: PullPolicy;
+  host?: string;
+}
+
+export const extendCommand: CommandDefinition<ExtendArgs> = {
+  command: 'extend',
+  describe: 'Apply the extension Dockerfiles of a generated folder to a base image',
+  builder: (y) =>
+    y
+      .option('kind', {
+        choices: ['build', 'run'] as const,
+        demandOption: true,
+        describe: 'Which Dockerfiles to apply',
+      })
+      .option('generated', {
+        type: 'string',
+        demandOption: true,
+        describe: "detect's generated folder",
+      })
+      .option('base', { type: 'string', demandOption: true, describe: 'The image to extend' })
+      .option('group', {
+        type: 'string',
+        describe: 'group.toml: apply in [[group-extensions]] order',
+      })
+      .option('app', {
+        type: 'string',
+        describe: 'App directory (context of Dockerfiles without their own)',
+      })
+      .option('tag', { type: 'string', describe: 'Tag the resulting image' })
+      .option('layout', {
+        type: 'string',
+        describe: 'Run kind: write the OCI layout for the exporter here',
+      })
+      .option('platform-api', {
+        type: 'string',
+        describe: 'Platform API of the generated layout (default: detected from the folder)',
+      })
+      .option('network', {
+        type: 'string',
+        default: 'host',
+        describe: 'Network of RUN steps: host or none',
+      })
+      .option('pull-policy', {
+        choices: ['always', 'if-not-present', 'never'] as const,
+        default: 'if-not-present' as const,
+        describe: 'Pulling a run image an extension switches to',
+      })
+      .option('host', {
+        type: 'string',
+        describe: 'Engine address (overrides DOCKER_HOST)',
+      }) as never, // yargs types dashed options by their dashed names; ExtendArgs has the camelCase ones
+  handler: async (args, ctx) => {
+    if (args.layout && args.kind !== 'run')
+      throw new UsageError('--layout applies to --kind run only');
+    if (args.network !== 'host' && args.network !== 'none') {
+      throw new UsageError('--network must be host or none');
+    }
+    const path = (p: string) => (isAbsolute(p) ? p : resolve(ctx.cwd, p));
+    const generatedDir = path(args.generated);
+    const platformApi = args.platformApi ?? (await detectPlatformApi(generatedDir, args.kind));
+    const order = args.group
+      ? parseGroup(await readFile(path(args.group), 'utf8'), path(args.group)).extensions.map(
+          (e) => e.id,
+        )
+      : undefined;
+    const engine = new EngineClient({ env: ctx.env, ...(args.host ? { host: args.host } : {}) });
+    try {
+      const result = await extend({
+        engine,
+        kind: args.kind,
+        generatedDir,
+        platformApi,
+        baseImage: args.base,
+        networkMode: args.network,
+        pullPolicy: args.pullPolicy,
+        signal: ctx.signal,
+        onEvent: (e) => render(ctx.output, e),
+        ...(order ? { order } : {}),
+        ...(args.app ? { appDir: path(args.app) } : {}),
+        ...(args.layout ? { layout: directorySink(path(args.layout)) } : {}),
+      });
+      if (args.tag) {
+        const { repo, tag } = splitTag(args.tag);
+        await engine.images.tag(result.imageId, repo, tag, { signal: ctx.signal });
+      }
+      ctx.output.result(toJson(result), result.imageId);
+      return 0;
+    } finally {
+      await engine.close();
+    }
+  },
+};
+
+/** The < 0.13 layout has `<generated>/<kind>/`; otherwise assume 0.13. */
+async function detectPlatformApi(dir: string, kind: string): Promise<string> {
+  return access(join(dir, kind)).then(
+    () => '0.12',
+    () => '0.13',
+  );
+}
+
+/** `repo[:tag]`, where a registry port is not a tag. */
+export function splitTag(name: string): { repo: string; tag: string } {
+  const colon = name.lastIndexOf(':');
+  return colon > name.lastIndexOf('/')
+    ? { repo: name.slice(0, colon), tag: name.slice(colon + 1) }
+    : { repo: name, tag: 'latest' };
+}
+
+function toJson(r: ExtendResult) {
+  return {
+    imageId: r.imageId,
+    rebasable: r.rebasable ?? null,
+    ...(r.runImage ? { runImage: r.runImage } : {}),
+    ...(r.runImageDecision?.switchTo ? { switchedTo: r.runImageDecision.switchTo } : {}),
+    applied: r.applied.map((a) => ({
+      extension: a.extension,
+      dockerfile: a.dockerfile,
+      imageId: a.imageId,
+    })),
+    warnings: r.warnings,
+    ...(r.layout ? { layout: { layers: r.layout.layers.length, bytes: r.layout.bytes } } : {}),
+  };
+}
+
+function render(output: Output, e: ExtenderEvent): void {
+  switch (e.type) {
+    case 'extension.output':
+      output.log(`extend ${e.kind}`, e.text);
+      return;
+    case 'warning':
+      output.warn(e.message, e.extension ? { extension: e.extension } : {});
+      return;
+    case 'extension.start':
+      output.event({
+        type: e.type,
+        message: `applying ${e.dockerfile} (${e.extension})`,
+        data: { ...e },
+      });
+      return;
+    case 'extension.applied':
+      output.event({
+        type: e.type,
+        message: `${e.extension}: ${e.imageId} (${e.steps} steps, ${e.cacheHits} cached)`,
+        data: { ...e },
+      });
+      return;
+    case 'run-image.switch':
+      output.event({ type: e.type, message: `run image switched to ${e.to}`, data: { ...e } });
+      return;
+    case 'run-image.pull':
+      output.event({ type: e.type, message: `pulling ${e.image}`, data: { ...e } });
+      return;
+    case 'layout.done':
+      output.event({
+        type: e.type,
+        message: `layout written: ${e.layers} layers, ${e.bytes} bytes`,
+        data: { ...e },
+      });
+      return;
+    default:
+      return;
+  }
+}
