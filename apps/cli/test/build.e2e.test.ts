@@ -29,8 +29,12 @@ afterAll(async () => {
   await client?.close();
 });
 
-async function build(name: string, words: string, extra: string[] = []) {
-  const image = `imgext-test/build-${name}:latest`;
+async function build(
+  name: string,
+  words: string,
+  extra: string[] = [],
+  image = `imgext-test/build-${name}:latest`,
+) {
   made.push(image);
   const app = await sampleApp(words);
   dirs.push(app);
@@ -205,5 +209,28 @@ describe('imgext build', () => {
     );
     expect(run.code).toBe(130);
     expect(await leftovers(client, image)).toEqual({ containers: 0, volumes: 0, image: false });
+  });
+
+  it('--publish: exports to the local registry', async () => {
+    const registry = process.env.IMGEXT_REGISTRY ?? '127.0.0.1:5000';
+    const runRef = `${registry}/imgext-test/publish-run:latest`;
+    const stackRun = process.env.IMGEXT_STACK_RUN_IMAGE ?? 'imgext.local/stack/busybox:run';
+    await client.images.tag(stackRun, `${registry}/imgext-test/publish-run`, 'latest');
+    made.push(runRef);
+    await client.images.push(runRef);
+    const image = `${registry}/imgext-test/publish-app:latest`;
+    const { run } = await build('publish', 'build', ['--publish', '--run-image', runRef], image);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const res = await fetch(`http://${registry}/v2/imgext-test/publish-app/manifests/latest`, {
+      headers: {
+        accept:
+          'application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json',
+      },
+    });
+    expect(res.status).toBe(200);
+    const manifest = (await res.json()) as { layers: unknown[] };
+    expect(manifest.layers.length).toBeGreaterThan(3);
+    await client.images.pull(image);
+    expect(await runImage(client, image)).toContain('built with: build-tool 1.0');
   });
 });
