@@ -1,0 +1,308 @@
+/** Protocol edge cases against a fake engine on a unix socket (see test/fake-engine.ts). */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type FakeEngine, fakeEngine, writeApart } from '../test/fake-engine.js';
+import { frame } from '../test/frames.js';
+import { tarStream } from '../test/tar.js';
+import type { BuildProgressEvent, OutputChunk, PullProgressEvent } from './api.js';
+import { MAX_API_VERSION } from './api-version.js';
+import { EngineClient } from './client.js';
+import {
+  ApiVersionTooOldError,
+  BuildError,
+  NotFoundError,
+  PullError,
+  ServerError,
+  StreamError,
+} from './errors.js';
+
+let engine: FakeEngine | undefined;
+let client: EngineClient | undefined;
+
+async function start(opts: Parameters<typeof fakeEngine>[0]): Promise<EngineClient> {
+  engine = await fakeEngine(opts);
+  client = new EngineClient({ host: engine.host, env: {} });
+  return client;
+}
+
+afterEach(async () => {
+  await client?.close();
+  await engine?.close();
+  client = undefined;
+  engine = undefined;
+});
+
+const text = (chunks: OutputChunk[], stream: OutputChunk['stream']) =>
+  Buffer.concat(chunks.filter((c) => c.stream === stream).map((c) => c.data)).toString();
+
+const MUX = 'application/vnd.docker.multiplexed-stream';
+
+describe('negotiation', () => {
+  it('speaks min(server, client max) on versioned paths', async () => {
+    const c = await start({
+      apiVersion: '9.99',
+      handler: (_req, res) => res.end('{"Os":"linux"}'),
+    });
+    await c.version();
+    expect(await c.apiVersion()).toBe(MAX_API_VERSION);
+    expect(engine?.requests).toEqual(['HEAD /_ping', `GET /v${MAX_API_VERSION}/version`]);
+  });
+
+  it('falls back to GET /_ping when HEAD is refused', async () => {
+    const c = await start({ headPingStatus: 405, apiVersion: '1.43' });
+    expect(await c.apiVersion()).toBe('1.43');
+    expect(engine?.requests).toEqual(['HEAD /_ping', 'GET /_ping']);
+  });
+
+  it('refuses a server below the floor with ApiVersionTooOldError', async () => {
+    const c = await start({ apiVersion: '1.40' });
+    const err = await c.info().catch((e) => e);
+    expect(err).toBeInstanceOf(ApiVersionTooOldError);
+    expect(err).toMatchObject({ serverVersion: '1.40', minimumVersion: '1.41' });
+  });
+
+  it('negotiates once for concurrent first calls', async () => {
+    const c = await start({ handler: (_req, res) => res.end('{}') });
+    await Promise.all([c.info(), c.info(), c.version()]);
+    expect(engine?.requests.filter((r) => r.includes('_ping'))).toHaveLength(1);
+  });
+});
+
+describe('errors', () => {
+  it('keeps the daemon message of a JSON error and of a plain-text one', async () => {
+    const c = await start({
+      handler: (req, res) => {
+        if (req.url?.includes('/info')) {
+          res.writeHead(500, { 'content-type': 'text/plain' }).end('plain failure\n');
+        } else {
+          res.writeHead(404, { 'content-type': 'application/json' });
+          res.end('{"message":"No such container: x"}');
+        }
+      },
+    });
+    await expect(c.containers.inspect('x')).rejects.toMatchObject({
+      code: 'ENGINE_NOT_FOUND',
+      daemonMessage: 'No such container: x',
+      message: 'No such container: x',
+    });
+    await expect(c.info()).rejects.toMatchObject({
+      code: 'ENGINE_SERVER_ERROR',
+      statusCode: 500,
+      daemonMessage: 'plain failure',
+    });
+  });
+
+  it('never puts the registry credentials into an error', async () => {
+    const c = await start({
+      handler: (_req, res) =>
+        res.writeHead(401, { 'content-type': 'application/json' }).end('{"message":"denied"}'),
+    });
+    const err = await c.images
+      .pull('registry.example/x:1', { auth: { username: 'u', password: 's3cr3t-pass' } })
+      .catch((e) => e);
+    expect(err.code).toBe('ENGINE_UNAUTHORIZED');
+    expect(JSON.stringify({ ...err, message: err.message, stack: err.stack })).not.toMatch(
+      /s3cr3t-pass|czNjcjN0/,
+    );
+  });
+});
+
+describe('multiplexed streams from the wire', () => {
+  it('demultiplexes frames split across network chunks', async () => {
+    const c = await start({
+      handler: async (_req, res) => {
+        res.writeHead(200, { 'content-type': MUX });
+        const data = Buffer.concat([frame(1, 'hello '), frame(2, 'warn\n'), frame(1, 'world\n')]);
+        await writeApart(res, [
+          data.subarray(0, 3),
+          data.subarray(3, 10),
+          data.subarray(10, 20),
+          data.subarray(20),
+        ]);
+        res.end();
+      },
+    });
+    const chunks: OutputChunk[] = [];
+    for await (const chunk of c.containers.logs('x')) chunks.push(chunk);
+    expect(text(chunks, 'stdout')).toBe('hello world\n');
+    expect(text(chunks, 'stderr')).toBe('warn\n');
+  });
+
+  it('a type-3 frame surfaces the daemon error as a StreamError', async () => {
+    const c = await start({
+      handler: (_req, res) => {
+        res.writeHead(200, { 'content-type': MUX });
+        res.end(Buffer.concat([frame(1, 'partial output\n'), frame(3, 'log driver failed')]));
+      },
+    });
+    const chunks: OutputChunk[] = [];
+    const err = await (async () => {
+      for await (const chunk of c.containers.logs('x')) chunks.push(chunk);
+    })().catch((e) => e);
+    expect(text(chunks, 'stdout')).toBe('partial output\n');
+    expect(err).toBeInstanceOf(StreamError);
+    expect(err.daemonMessage).toBe('log driver failed');
+  });
+
+  it('a response that ends mid-frame is a StreamError', async () => {
+    const c = await start({
+      handler: (_req, res) => {
+        res.writeHead(200, { 'content-type': MUX });
+        res.end(frame(1, 'this frame is cut').subarray(0, 12));
+      },
+    });
+    await expect(
+      (async () => {
+        for await (const _ of c.containers.logs('x'));
+      })(),
+    ).rejects.toBeInstanceOf(StreamError);
+  });
+
+  it('a connection dropped mid-frame is a StreamError', async () => {
+    const c = await start({
+      handler: async (req, res) => {
+        res.writeHead(200, { 'content-type': MUX });
+        await writeApart(res, [frame(1, 'some'), frame(1, 'dropped here').subarray(0, 10)]);
+        req.socket.destroy();
+      },
+    });
+    const err = await (async () => {
+      for await (const _ of c.containers.logs('x', { follow: true }));
+    })().catch((e) => e);
+    expect(err).toBeInstanceOf(StreamError);
+    expect(err.code).toBe('ENGINE_STREAM');
+  });
+});
+
+describe('JSON-lines streams from the wire', () => {
+  it('build: CRLF lines split across chunks, an in-band error after progress', async () => {
+    const c = await start({
+      handler: async (req, res) => {
+        for await (const _ of req);
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const body = [
+          '{"stream":"Step 1/2 : FROM base\\n"}\r\n',
+          '{"stream":" ---\\u003e abc\\n"}\r\n',
+          '{"stream":"Step 2/2 : RUN make\\n"}\r\n',
+          '{"stream":"compiling...\\n"}\r\n',
+          '{"errorDetail":{"code":2,"message":"make: *** [all] Error 2"},"error":"make: *** [all] Error 2"}\r\n',
+        ].join('');
+        await writeApart(res, [
+          body.slice(0, 17),
+          body.slice(17, 70),
+          body.slice(70, 71),
+          body.slice(71),
+        ]);
+        res.end();
+      },
+    });
+    const events: BuildProgressEvent[] = [];
+    const err = await c.images
+      .build(tarStream([{ name: 'Dockerfile', content: 'FROM base\n' }]), {
+        onProgress: (e) => events.push(e),
+      })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(BuildError);
+    expect(err).toMatchObject({
+      code: 'ENGINE_BUILD_FAILED',
+      step: 'Step 2/2 : RUN make',
+      statusCode: 200,
+      daemonMessage: 'make: *** [all] Error 2',
+    });
+    expect(err.transcript).toEqual([
+      'Step 1/2 : FROM base',
+      ' ---> abc',
+      'Step 2/2 : RUN make',
+      'compiling...',
+    ]);
+    expect(events.filter((e) => e.type === 'step')).toHaveLength(2);
+    expect(engine?.requests[1]).toMatch(/^POST \/v1\.45\/build\?version=1&/);
+  });
+
+  it('build: resolves aux.ID and counts cache hits', async () => {
+    const c = await start({
+      handler: async (req, res) => {
+        for await (const _ of req);
+        res.end(
+          [
+            '{"stream":"Step 1/2 : FROM base"}',
+            '{"stream":"\\n"}',
+            '{"stream":"Step 2/2 : RUN x\\n ---\\u003e Using cache\\n"}',
+            `{"aux":{"ID":"sha256:${'a'.repeat(64)}"}}`,
+            '{"stream":"Successfully built aaaaaaaaaaaa\\n"}',
+          ].join('\n'),
+        );
+      },
+    });
+    const result = await c.images.build(tarStream([]));
+    expect(result).toMatchObject({ imageId: `sha256:${'a'.repeat(64)}`, cacheHits: 1, steps: 2 });
+  });
+
+  it('pull: an in-band error after progress is a PullError', async () => {
+    const c = await start({
+      handler: async (_req, res) => {
+        await writeApart(res, [
+          '{"status":"Pulling from x","id":"1"}\n{"status":"Downloading","progressDetail":{"current":5,"total":10},"id":"l1"}\n',
+          '{"errorDetail":{"message":"unexpected EOF"},"error":"unexpected EOF"}\n',
+        ]);
+        res.end();
+      },
+    });
+    const events: PullProgressEvent[] = [];
+    const err = await c.images.pull('x:1', { onProgress: (e) => events.push(e) }).catch((e) => e);
+    expect(err).toBeInstanceOf(PullError);
+    expect(err).toMatchObject({
+      code: 'ENGINE_PULL_FAILED',
+      ref: 'x:1',
+      daemonMessage: 'unexpected EOF',
+    });
+    expect(events[1]).toMatchObject({ status: 'Downloading', current: 5, total: 10 });
+  });
+});
+
+describe('attach', () => {
+  it('an attach refused with a JSON error instead of an upgrade rejects with that error', async () => {
+    const c = await start({
+      upgrade: (_req, socket) => {
+        const body = '{"message":"No such container: ghost"}';
+        socket.end(
+          `HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        );
+      },
+    });
+    const err = await c.containers.attach('ghost').catch((e) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect(err.daemonMessage).toBe('No such container: ghost');
+  });
+
+  it('a 500 refusal is a ServerError', async () => {
+    const c = await start({
+      upgrade: (_req, socket) => {
+        const body = '{"message":"attach failed"}';
+        socket.end(
+          `HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+        );
+      },
+    });
+    await expect(c.containers.attach('x')).rejects.toBeInstanceOf(ServerError);
+  });
+
+  it('an upgraded attach demultiplexes and takes stdin', async () => {
+    const c = await start({
+      upgrade: (req, socket) => {
+        expect(req.headers.upgrade).toBe('tcp');
+        socket.write(
+          `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${MUX}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`,
+        );
+        socket.once('data', (data) => {
+          socket.end(Buffer.concat([frame(1, `echo:${data}`), frame(2, 'done')]));
+        });
+      },
+    });
+    const session = await c.containers.attach('x', { stdin: true });
+    session.stdin?.write('ping');
+    const chunks: OutputChunk[] = [];
+    for await (const chunk of session.output) chunks.push(chunk);
+    expect(text(chunks, 'stdout')).toBe('echo:ping');
+    expect(text(chunks, 'stderr')).toBe('done');
+  });
+});
