@@ -4,7 +4,9 @@
  * `sample-extensions` file, builds, runs the image and checks what the extensions added.
  */
 import { EngineClient } from '@imgext/engine-client';
+import { packFiles } from '@imgext/lifecycle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BuildSummary } from '../src/commands/build.js';
 import {
   leftovers,
   removeBuilt,
@@ -53,7 +55,7 @@ async function build(
 }
 
 function result(run: { lines: Array<Record<string, unknown>> }) {
-  return run.lines.find((l) => l.type === 'result') as Record<string, any> | undefined;
+  return run.lines.find((l) => l.type === 'result') as BuildSummary | undefined;
 }
 
 describe('imgext build', () => {
@@ -232,5 +234,50 @@ describe('imgext build', () => {
     expect(manifest.layers.length).toBeGreaterThan(3);
     await client.images.pull(image);
     expect(await runImage(client, image)).toContain('built with: build-tool 1.0');
+  });
+
+  it('a builder whose lifecycle offers only platform API 0.10-0.12: the old generated layout, experimental mode', async () => {
+    const md = JSON.parse(
+      (await client.images.inspect(SAMPLE_BUILDER)).Config?.Labels?.[
+        'io.buildpacks.builder.metadata'
+      ] ?? '{}',
+    );
+    md.lifecycle.apis.platform.supported = ['0.10', '0.11', '0.12'];
+    const builder = 'imgext-test/builder-api-0.12:latest';
+    made.push(builder);
+    await client.images.build(
+      packFiles([{ path: 'Dockerfile', content: `FROM ${SAMPLE_BUILDER}\n` }], { uid: 0, gid: 0 }),
+      {
+        tags: [builder],
+        labels: { 'io.buildpacks.builder.metadata': JSON.stringify(md) },
+        networkMode: 'none',
+      },
+    );
+    const image = 'imgext-test/build-api-0.12:latest';
+    made.push(image);
+    const app = await sampleApp('build switch run');
+    dirs.push(app);
+    const run = await runCli([
+      'build',
+      image,
+      '--builder',
+      builder,
+      '--path',
+      app,
+      '--trust-builder',
+      '--json',
+    ]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(result(run)?.platformApi).toBe('0.12');
+    const detectorLog = run.lines
+      .filter((l) => l.type === 'log' && l.source === 'detector')
+      .map((l) => l.text);
+    expect(detectorLog.join('\n')).toContain(
+      "Platform requested experimental feature 'Dockerfiles'",
+    );
+    const out = await runImage(client, image);
+    expect(out).toContain('built with: build-tool 1.0');
+    expect(out).toContain('run image: imgext.local/stack/busybox:run-alt');
+    expect(out).toContain('run image tool: run-tool 1.0');
   });
 });
