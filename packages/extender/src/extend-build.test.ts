@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${base_image} is Dockerfile syntax, not a template
 import { EngineClient } from '@imgext/engine-client';
 import { MetadataError } from '@imgext/metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

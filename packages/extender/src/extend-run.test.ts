@@ -69,13 +69,12 @@ async function openLayer(path: string): Promise<{ diffId: string; names: string[
   return { diffId: `sha256:${hash.digest('hex')}`, names };
 }
 
-describe.each(testEngines())('run-image extension on $name', ({ name, host }) => {
+describe.each(testEngines())('run-image extension on $name', ({ host }) => {
   const engine = new EngineClient({ host });
   const left = new Leftovers(engine);
   const target = `imgext-test/switch-target:${run}`;
   /** The run image the tests extend: the stack's, with a label unique to this run. */
   const RUN_BASE = `imgext-test/run-base:${run}`;
-  const podman = name.includes('podman');
 
   beforeAll(async () => {
     await engine.images.build(

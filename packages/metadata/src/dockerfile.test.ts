@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${base_image} is Dockerfile syntax, not a template
 import { describe, expect, it } from 'vitest';
 import { labelPairs, parseDockerfile, splitWords } from './dockerfile.js';
 import { validateDockerfile } from './dockerfile-rules.js';
