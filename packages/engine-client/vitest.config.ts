@@ -4,5 +4,9 @@ import { sourceConditions } from '../../vitest.shared.js';
 export default defineProject({
   resolve: { conditions: sourceConditions },
   ssr: { resolve: { conditions: sourceConditions } },
-  test: { testTimeout: 60_000, hookTimeout: 120_000 },
+  test: {
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    typecheck: { enabled: true, include: ['src/**/*.test-d.ts'], tsconfig: './tsconfig.json' },
+  },
 });
