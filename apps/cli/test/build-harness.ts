@@ -25,13 +25,17 @@ export interface CliRun {
 
 export async function runCli(
   argv: string[],
-  opts: { signal?: AbortSignal; onLine?: (line: Record<string, unknown>) => void } = {},
+  opts: {
+    signal?: AbortSignal;
+    onLine?: (line: Record<string, unknown>) => void;
+    env?: Record<string, string | undefined>;
+  } = {},
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   let pending = '';
   const code = await main(argv, {
-    env: process.env,
+    env: opts.env ?? process.env,
     cwd: process.cwd(),
     ...(opts.signal ? { signal: opts.signal } : {}),
     stdout: {
