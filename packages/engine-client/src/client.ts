@@ -10,18 +10,13 @@ import type {
   SystemInfo,
   VersionInfo,
 } from './api.js';
+import { createAuthResolver, encodeAuthHeader } from './auth/index.js';
 import { Containers } from './containers.js';
 import { EngineError } from './errors.js';
 import { type AuthSource, Images } from './images.js';
 import { jsonLines } from './streams/json-lines.js';
 import { Transport } from './transport.js';
 import { Volumes } from './volumes.js';
-
-/** base64url WITH padding: podman's decoder refuses unpadded input, docker takes both. */
-function base64url(value: object): string {
-  const text = Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
-  return text.padEnd(Math.ceil(text.length / 4) * 4, '=');
-}
 
 export class EngineClient implements EngineClientApi {
   readonly #t: Transport;
@@ -33,10 +28,14 @@ export class EngineClient implements EngineClientApi {
   /** Nothing is resolved or contacted until the first call (or `connect()`). */
   constructor(options: EngineClientOptions = {}) {
     this.#t = new Transport(options);
+    const resolver = createAuthResolver({
+      ...(options.configDir ? { configDir: options.configDir } : {}),
+      ...(options.env ? { env: options.env } : {}),
+    });
     this.#auth = {
-      authFor: async () => undefined,
-      allConfigs: async () => ({}),
-      encode: base64url,
+      authFor: (ref) => resolver.authFor(ref),
+      allConfigs: () => resolver.allConfigs(),
+      encode: encodeAuthHeader,
     };
     this.images = new Images(this.#t, this.#auth);
     this.containers = new Containers(this.#t);

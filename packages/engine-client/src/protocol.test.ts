@@ -1,4 +1,7 @@
 /** Protocol edge cases against a fake engine on a unix socket (see test/fake-engine.ts). */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeEngine, fakeEngine, writeApart } from '../test/fake-engine.js';
 import { frame } from '../test/frames.js';
@@ -7,6 +10,7 @@ import type { BuildProgressEvent, OutputChunk, PullProgressEvent } from './api.j
 import { MAX_API_VERSION } from './api-version.js';
 import { EngineClient } from './client.js';
 import {
+  AbortedError,
   ApiVersionTooOldError,
   BuildError,
   NotFoundError,
@@ -103,6 +107,136 @@ describe('errors', () => {
     expect(JSON.stringify({ ...err, message: err.message, stack: err.stack })).not.toMatch(
       /s3cr3t-pass|czNjcjN0/,
     );
+  });
+});
+
+describe('registry auth from the docker config', () => {
+  it('sends X-Registry-Auth for the reference and X-Registry-Config for builds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'imgext-auth-'));
+    const auth = Buffer.from('alice:wonderland').toString('base64');
+    writeFileSync(
+      join(dir, 'config.json'),
+      JSON.stringify({ auths: { 'registry.example:5000': { auth } } }),
+    );
+    const seen: Record<string, string | undefined> = {};
+    engine = await fakeEngine({
+      handler: async (req, res) => {
+        for await (const _ of req);
+        seen[req.url?.includes('/build') ? 'build' : 'pull'] =
+          req.headers['x-registry-config']?.toString() ??
+          req.headers['x-registry-auth']?.toString();
+        res.end(
+          req.url?.includes('/build')
+            ? `{"aux":{"ID":"sha256:${'b'.repeat(64)}"}}\n`
+            : '{"status":"ok"}\n',
+        );
+      },
+    });
+    client = new EngineClient({ host: engine.host, configDir: dir, env: {} });
+    try {
+      await client.images.pull('registry.example:5000/team/app:1');
+      await client.images.build(tarStream([]));
+      const decode = (v: string | undefined) =>
+        JSON.parse(Buffer.from(v ?? '', 'base64url').toString('utf8'));
+      expect(seen.pull).toMatch(/^[A-Za-z0-9_-]+=*$/);
+      expect(decode(seen.pull)).toMatchObject({ username: 'alice', password: 'wonderland' });
+      expect(decode(seen.build)).toMatchObject({
+        'registry.example:5000': { username: 'alice', password: 'wonderland' },
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('aborting streams', () => {
+  it('aborting a pull closes the connection the daemon streams on', async () => {
+    let closed!: () => void;
+    const serverSawClose = new Promise<void>((resolve) => {
+      closed = resolve;
+    });
+    const c = await start({
+      handler: (req, res) => {
+        res.write('{"status":"Pulling"}\n');
+        const timer = setInterval(() => res.write('{"status":"Downloading"}\n'), 10);
+        req.socket.on('close', () => {
+          clearInterval(timer);
+          closed();
+        });
+      },
+    });
+    const controller = new AbortController();
+    let events = 0;
+    const err = await c.images
+      .pull('x:1', {
+        signal: controller.signal,
+        onProgress: () => {
+          if (++events === 3) controller.abort();
+        },
+      })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(AbortedError);
+    await serverSawClose;
+  });
+});
+
+describe('backpressure', () => {
+  it('a build context is streamed at the pace the engine reads it, never buffered ahead', async () => {
+    const chunk = Buffer.alloc(256 * 1024, 7);
+    const total = 256 * 1024 * 1024;
+    let produced = 0;
+    let received = 0;
+    let maxAhead = 0;
+    const c = await start({
+      handler: async (req, res) => {
+        for await (const part of req) {
+          received += (part as Buffer).length;
+          // a slow reader: the client must wait for it
+          if (received % (8 * 1024 * 1024) < (part as Buffer).length) {
+            await new Promise((r) => setTimeout(r, 2));
+          }
+        }
+        res.end(`{"aux":{"ID":"sha256:${'c'.repeat(64)}"}}\n`);
+      },
+    });
+    async function* context(): AsyncGenerator<Buffer> {
+      while (produced < total) {
+        produced += chunk.length;
+        maxAhead = Math.max(maxAhead, produced - received);
+        yield chunk;
+      }
+    }
+    const result = await c.images.build(context());
+    expect(result.imageId).toBe(`sha256:${'c'.repeat(64)}`);
+    expect(received).toBe(total);
+    expect(maxAhead).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it('a save stream is read at the pace the consumer reads it', async () => {
+    const chunk = Buffer.alloc(256 * 1024, 9);
+    const total = 128 * 1024 * 1024;
+    let written = 0;
+    let consumed = 0;
+    let maxAhead = 0;
+    const c = await start({
+      handler: async (_req, res) => {
+        while (written < total) {
+          written += chunk.length;
+          maxAhead = Math.max(maxAhead, written - consumed);
+          if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+        }
+        res.end();
+      },
+    });
+    const stream = await c.images.save(['x']);
+    for await (const part of stream) {
+      consumed += (part as Buffer).length;
+      if (consumed % (8 * 1024 * 1024) < (part as Buffer).length) {
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    }
+    expect(consumed).toBe(total);
+    expect(maxAhead).toBeLessThan(16 * 1024 * 1024);
   });
 });
 
