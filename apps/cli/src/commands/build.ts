@@ -216,6 +216,10 @@ export async function runBuild(
     const registryEnv = plan.publish
       ? await registryAuthEnv(client, [plan.image, plan.cacheImage])
       : {};
+    if (daemon) {
+      const runImage = plan.runImage ?? md.runImages[0]?.image;
+      if (runImage) await ensureImage(client, runImage, plan.pullPolicy, { signal });
+    }
     await session.putApp(plan.appDir, signal);
     await session.putPlatformEnv(plan.platformEnv, signal);
 
@@ -251,7 +255,13 @@ export async function runBuild(
         data: { extensions: order, extendRun, switchedTo },
       });
     }
-    if (switchedTo) await ensureImage(client, switchedTo, plan.pullPolicy, { signal });
+    if (extendRun && !daemon) {
+      throw new BuildCommandError(
+        'ERR_UNSUPPORTED',
+        'run-image extension with --publish is not supported yet: build to the daemon, then push',
+      );
+    }
+    if (switchedTo && daemon) await ensureImage(client, switchedTo, plan.pullPolicy, { signal });
     // The restorer must not see extend = true: it would try a registry pull of the run image into
     // /kaniko. The run image's layout is written after it, and extend set back before export.
     if (extendRun) await writeAnalyzed(session, withExtend(analyzed, false), signal);
