@@ -1,0 +1,51 @@
+/**
+ * The main flow (build, switch and run extensions) on every Docker engine of the matrix
+ * (IMGEXT_TEST_ENGINES from tools/env up): Docker 26.1 with the containerd store and the classic
+ * store, Docker 20.10. The full suite (build.e2e.test.ts) runs against DOCKER_HOST. podman is not
+ * in this matrix: in tools/env's podman no container starts (runc cannot set RLIMIT_NOFILE there),
+ * so no lifecycle phase can run; imgext build on podman is untested.
+ */
+import { EngineClient } from '@imgext/engine-client';
+import { describe, expect, it } from 'vitest';
+import {
+  removeBuilt,
+  removeDir,
+  runCli,
+  runImage,
+  SAMPLE_BUILDER,
+  sampleApp,
+} from './build-harness.js';
+
+const engines = (process.env.IMGEXT_TEST_ENGINES ?? '')
+  .split(',')
+  .filter(Boolean)
+  .map((pair) => ({
+    name: pair.slice(0, pair.indexOf('=')),
+    host: pair.slice(pair.indexOf('=') + 1),
+  }))
+  .filter((e) => e.name.startsWith('docker-'));
+
+describe.skipIf(engines.length === 0).each(engines)('imgext build on $name', ({ host }) => {
+  it('builds the sample app with build, switch and run extensions; the image runs', async () => {
+    const client = new EngineClient({ host });
+    const image = 'imgext-test/build-engines:latest';
+    const app = await sampleApp('build switch run');
+    try {
+      const run = await runCli(
+        ['build', image, '--builder', SAMPLE_BUILDER, '--path', app, '--trust-builder', '--json'],
+        {
+          env: { ...process.env, DOCKER_HOST: host },
+        },
+      );
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      const out = await runImage(client, image);
+      expect(out).toContain('built with: build-tool 1.0');
+      expect(out).toContain('run image: imgext.local/stack/busybox:run-alt');
+      expect(out).toContain('run image tool: run-tool 1.0');
+    } finally {
+      await removeBuilt(client, image);
+      await removeDir(app);
+      await client.close();
+    }
+  });
+});
