@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -85,6 +85,20 @@ describe('connection failures', () => {
       expect(err).toBeInstanceOf(ConnectionError);
       expect(err).toMatchObject({ code: 'ENGINE_CONNECTION', syscallCode: 'ENOENT' });
       expect(err.message).toMatch(/socket does not exist/);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('a path nobody listens on is a ConnectionError saying the connection was refused', async () => {
+    const path = join(dir, 'not-a-socket');
+    writeFileSync(path, '');
+    const client = new EngineClient({ host: `unix://${path}` });
+    try {
+      const err = await client.info().catch((e) => e);
+      expect(err).toBeInstanceOf(ConnectionError);
+      expect(err.syscallCode).toBe('ECONNREFUSED');
+      expect(err.hint).toMatch(/refused/);
     } finally {
       await client.close();
     }
