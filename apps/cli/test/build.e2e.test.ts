@@ -137,17 +137,28 @@ describe('imgext build', () => {
     ]);
   });
 
-  it('a rebuild reuses the caches: the extension steps hit the daemon build cache', async () => {
+  it('a rebuild reuses the caches: the build cache volume and the daemon build cache; --clear-cache empties it', async () => {
+    const builderLog = (r: { lines: Array<Record<string, unknown>> }) =>
+      r.lines.filter((l) => l.type === 'log' && l.source === 'builder').map((l) => String(l.text));
     const first = await build('rebuild', 'build');
-    expect(first.run.code).toBe(0);
+    expect(first.run.code, first.run.stdout + first.run.stderr).toBe(0);
+    expect(builderLog(first.run)).toContain(
+      'hello: build number 1 of this app (from the build cache)',
+    );
     const second = await build('rebuild', 'build');
     expect(second.run.code, second.run.stdout + second.run.stderr).toBe(0);
+    expect(builderLog(second.run)).toContain(
+      'hello: build number 2 of this app (from the build cache)',
+    );
     const applied = second.run.lines.find((l) => l.type === 'extension.applied') as
       | Record<string, number>
       | undefined;
     expect(applied?.cacheHits).toBeGreaterThan(0);
-    const caches = await client.volumes.list({ filters: { name: ['imgext-cache-'] } });
-    expect(caches.length).toBeGreaterThanOrEqual(2);
+    const third = await build('rebuild', 'build', ['--clear-cache']);
+    expect(third.run.code, third.run.stdout + third.run.stderr).toBe(0);
+    expect(builderLog(third.run)).toContain(
+      'hello: build number 1 of this app (from the build cache)',
+    );
   });
 
   it('a failing buildpack: exit code 1, the phase named, nothing left behind', async () => {
