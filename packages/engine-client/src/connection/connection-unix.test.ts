@@ -1,25 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  daemonSocketPath,
-  engineRequest,
-  errorCodes,
-} from '../../test/connection/engine-request.js';
+import { engineRequest, errorCodes } from '../../test/connection/engine-request.js';
+import { RUN_IMAGE, testEngines, testHostConfig } from '../../test/engines.js';
 import { type Connection, resolveConnection } from './index.js';
 
-const image = process.env.IMGEXT_STACK_RUN_IMAGE ?? 'imgext.local/stack/busybox:run';
-
-describe('unix connection to the real daemon', () => {
+describe.each(testEngines())('unix connection to the real $name engine', (engine) => {
   let conn: Connection;
   beforeAll(async () => {
-    daemonSocketPath();
-    conn = await resolveConnection({ env: process.env });
+    conn = await resolveConnection({ env: { ...process.env, DOCKER_HOST: engine.host } });
   });
-  afterAll(() => conn.close());
+  afterAll(() => conn?.close());
 
   it('reaches the daemon named by DOCKER_HOST', async () => {
     expect(conn.endpoint).toEqual({
       transport: 'unix',
-      host: process.env.DOCKER_HOST,
+      host: engine.host,
       tls: false,
       source: 'DOCKER_HOST',
     });
@@ -31,15 +25,19 @@ describe('unix connection to the real daemon', () => {
 
   it('does not queue a start behind a pending wait (pooled connections)', async () => {
     const created = await engineRequest(conn, 'POST', '/containers/create', {
-      Image: image,
+      Image: RUN_IMAGE,
       Cmd: ['sh', '-c', 'exit 3'],
-      HostConfig: { NetworkMode: 'none' },
+      HostConfig: testHostConfig(engine),
       Labels: { 'imgext-test': 'connection-unix' },
     });
     expect(created.statusCode).toBe(201);
     const id = JSON.parse(created.text).Id as string;
+    // A wait that never answers must not keep the pool (and afterAll's close) busy.
+    const abort = new AbortController();
     try {
-      const waiting = engineRequest(conn, 'POST', `/containers/${id}/wait?condition=next-exit`);
+      const waitPath = `/containers/${id}/wait?condition=next-exit`;
+      const waiting = engineRequest(conn, 'POST', waitPath, undefined, abort.signal);
+      waiting.catch(() => undefined);
       // Give the wait time to occupy its connection before start is sent.
       await new Promise((resolve) => setTimeout(resolve, 200));
       const started = await engineRequest(conn, 'POST', `/containers/${id}/start`);
@@ -48,6 +46,7 @@ describe('unix connection to the real daemon', () => {
       expect(waited.statusCode).toBe(200);
       expect(JSON.parse(waited.text).StatusCode).toBe(3);
     } finally {
+      abort.abort();
       await engineRequest(conn, 'DELETE', `/containers/${id}?force=true`);
     }
   });
@@ -70,7 +69,7 @@ describe('unix connection to the real daemon', () => {
   });
 
   it('refuses requests after close', async () => {
-    const own = await resolveConnection({ env: process.env });
+    const own = await resolveConnection({ host: engine.host, env: {} });
     await engineRequest(own, 'GET', '/_ping');
     await own.close();
     const err = await engineRequest(own, 'GET', '/_ping').catch((e: unknown) => e);

@@ -11,6 +11,7 @@ export async function engineRequest(
   method: 'GET' | 'POST' | 'DELETE' | 'HEAD',
   path: string,
   body?: object,
+  signal?: AbortSignal,
 ): Promise<TextResponse> {
   const res = await conn.dispatcher.request({
     origin: conn.origin,
@@ -18,6 +19,7 @@ export async function engineRequest(
     path,
     headers: body ? { 'content-type': 'application/json' } : {},
     body: body ? JSON.stringify(body) : undefined,
+    signal,
   });
   return { statusCode: res.statusCode, text: await res.body.text() };
 }
