@@ -19,7 +19,7 @@ import { BuildStreamReader } from './build-stream.js';
 import { NotFoundError, StreamError } from './errors.js';
 import { progressEvent, readProgress } from './progress-stream.js';
 import { pathSegment } from './query.js';
-import { jsonLines } from './streams/json-lines.js';
+import { eachJsonLine } from './streams/json-lines.js';
 import type { Transport } from './transport.js';
 
 /** "<tag>: digest: sha256:... size: N", the last status of a push. */
@@ -113,7 +113,7 @@ export class Images implements ImagesApi {
     });
     const reader = new BuildStreamReader(opts.onProgress);
     try {
-      for await (const value of jsonLines(res.body)) reader.read(value);
+      await eachJsonLine(res.body, (value) => reader.read(value));
     } finally {
       res.destroy();
     }

@@ -4,7 +4,7 @@
  */
 import type { PullProgressEvent } from './api.js';
 import { PullError } from './errors.js';
-import { jsonLines } from './streams/json-lines.js';
+import { eachJsonLine } from './streams/json-lines.js';
 import type { EngineResponse } from './transport.js';
 
 export interface ProgressMessage {
@@ -24,15 +24,19 @@ export async function readProgress(
   context: { method: string; path: string; ref?: string },
   onMessage: (message: ProgressMessage) => void,
 ): Promise<void> {
-  for await (const value of jsonLines(res.body)) {
-    if (!value || typeof value !== 'object') continue;
-    const message = value as ProgressMessage;
-    const error = typeof message.error === 'string' ? message.error : message.errorDetail?.message;
-    if (typeof error === 'string') {
-      res.destroy();
-      throw new PullError(error, { ...context, statusCode: res.statusCode });
-    }
-    onMessage(message);
+  try {
+    await eachJsonLine(res.body, (value) => {
+      if (!value || typeof value !== 'object') return;
+      const message = value as ProgressMessage;
+      const error =
+        typeof message.error === 'string' ? message.error : message.errorDetail?.message;
+      if (typeof error === 'string') {
+        throw new PullError(error, { ...context, statusCode: res.statusCode });
+      }
+      onMessage(message);
+    });
+  } finally {
+    res.destroy();
   }
 }
 

@@ -266,9 +266,11 @@ function wrapResponse(res: Dispatcher.ResponseData, ctx: CallContext): EngineRes
     }
   }
   const collect = async (): Promise<string> => {
-    const parts: Buffer[] = [];
-    for await (const chunk of bytes()) parts.push(chunk);
-    return Buffer.concat(parts).toString('utf8');
+    try {
+      return await body.text();
+    } catch (err) {
+      throw fail(err);
+    }
   };
   return {
     statusCode: res.statusCode,

@@ -43,14 +43,30 @@ export class JsonLineDecoder {
 }
 
 function parseInto(line: string, out: unknown[]): void {
-  const trimmed = line.endsWith('\r') ? line.slice(0, -1) : line;
-  if (trimmed.trim() === '') return;
+  const text = line.charCodeAt(line.length - 1) === 13 ? line.slice(0, -1) : line;
+  if (text.length === 0) return;
   try {
-    out.push(JSON.parse(trimmed));
+    out.push(JSON.parse(text));
   } catch (cause) {
-    const shown = trimmed.length > 200 ? `${trimmed.slice(0, 200)}...` : trimmed;
+    if (text.trim() === '') return;
+    const shown = text.length > 200 ? `${text.slice(0, 200)}...` : text;
     throw new StreamError(`malformed JSON line in the engine's stream: ${shown}`, { cause });
   }
+}
+
+/**
+ * Feeds every value of a byte stream of JSON lines to `onValue`, one await per chunk (not per
+ * line): the fast path for the client's own progress streams.
+ */
+export async function eachJsonLine(
+  source: AsyncIterable<Uint8Array>,
+  onValue: (value: unknown) => void,
+): Promise<void> {
+  const decoder = new JsonLineDecoder();
+  for await (const chunk of source) {
+    for (const value of decoder.push(chunk)) onValue(value);
+  }
+  for (const value of decoder.end()) onValue(value);
 }
 
 /** Parses a byte stream of JSON lines into values. */
