@@ -38,7 +38,7 @@ export interface AppliedDockerfile {
   extension: string;
   dockerfile: string;
   imageId: string;
-  /** Number of history entries of the image after this Dockerfile (for history attribution). */
+  /** Run kind: history entries of the image after this Dockerfile (layer attribution); 0 for build. */
   historyLength: number;
   cacheHits: number;
   steps: number;
@@ -69,7 +69,10 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
   const call = signal ? { signal } : {};
   const emit = opts.onEvent ?? (() => {});
   const base = await engine.images.inspect(opts.baseImage, call);
-  const baseHistoryLength = (await engine.images.history(base.Id, call)).length;
+  // History lengths attribute layers to extensions in the run layout; the build kind skips them.
+  const historyLength = async (id: string) =>
+    kind === 'run' ? (await engine.images.history(id, call)).length : 0;
+  const baseHistoryLength = await historyLength(base.Id);
   const rebasable = rebasableAfter(opts.dockerfiles.map((d) => d.validated));
   const warnings: string[] = [];
   const warn = (message: string, extension?: string, line?: number) => {
@@ -136,12 +139,11 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
       throw toExtenderError(err, d);
     }
     current = await engine.images.inspect(result.imageId, call);
-    const historyLength = (await engine.images.history(current.Id, call)).length;
     applied.push({
       extension: d.extensionId,
       dockerfile: d.path,
       imageId: current.Id,
-      historyLength,
+      historyLength: await historyLength(current.Id),
       cacheHits: result.cacheHits,
       steps: result.steps,
     });

@@ -99,9 +99,6 @@ describe('build-image extension through the daemon', () => {
     expect(inspect.Config?.User).toBe('1000:1000');
     expect(result.rebasable).toBeUndefined();
     expect(events.filter((e) => e.type === 'extension.applied')).toHaveLength(3);
-    // Each applied image is the next one's base_image.
-    const history = await engine.images.history(result.imageId);
-    expect(history.length).toBe(result.applied.at(-1)!.historyLength);
   });
 
   it('hits the build cache on a second run for the steps before ARG build_id', async () => {
