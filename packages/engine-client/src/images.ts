@@ -19,6 +19,7 @@ import { BuildStreamReader } from './build-stream.js';
 import { NotFoundError, StreamError } from './errors.js';
 import { progressEvent, readProgress } from './progress-stream.js';
 import { pathSegment } from './query.js';
+import { splitReference } from './reference.js';
 import { eachJsonLine } from './streams/json-lines.js';
 import type { Transport } from './transport.js';
 
@@ -30,15 +31,6 @@ export interface AuthSource {
   authFor(ref: string): Promise<RegistryAuth | undefined>;
   allConfigs(): Promise<Record<string, RegistryAuth>>;
   encode(value: object): string;
-}
-
-/** Splits 'name[:tag][@digest]' into the repository and its tag (a digest stays in the name). */
-export function splitReference(ref: string): { name: string; tag: string | undefined } {
-  if (ref.includes('@')) return { name: ref, tag: undefined };
-  const slash = ref.lastIndexOf('/');
-  const colon = ref.lastIndexOf(':');
-  if (colon > slash) return { name: ref.slice(0, colon), tag: ref.slice(colon + 1) };
-  return { name: ref, tag: undefined };
 }
 
 export class Images implements ImagesApi {
