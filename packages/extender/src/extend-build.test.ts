@@ -13,6 +13,7 @@ import {
 import { ExtenderError } from './errors.js';
 import type { ExtenderEvent } from './events.js';
 import { extend } from './extend.js';
+import { runSchedule, ScheduleError } from './scheduler.js';
 
 const engine = new EngineClient();
 const left = new Leftovers(engine);
@@ -248,6 +249,41 @@ describe('build-image extension through the daemon', () => {
     expect(Date.now() - started).toBeLessThan(20_000);
     left.step('build', 'imgext-test/first', (await engine.images.inspect(base)).Id);
     // The daemon removes the aborted build's container on its own; give it a moment.
+    for (let i = 0; i < 50 && (await ourContainers()).length > 0; i++)
+      await new Promise((r) => setTimeout(r, 200));
+    expect(await ourContainers()).toEqual([]);
+  });
+
+  it('runs branches in parallel; the first failure cancels the sibling build and is the root cause', async () => {
+    const slow = await generated({
+      'imgext-test_sleepy/build.Dockerfile': buildDockerfile('RUN sleep 30'),
+    });
+    const failing = await generated({
+      'imgext-test_fails/build.Dockerfile': buildDockerfile('RUN sleep 1 && exit 7'),
+    });
+    const branch = (dir: string) => (signal: AbortSignal) =>
+      extend({
+        engine,
+        kind: 'build',
+        generatedDir: dir,
+        platformApi: '0.13',
+        baseImage: base,
+        networkMode: 'none',
+        signal,
+      });
+    const started = Date.now();
+    const err = await runSchedule([
+      { id: 'extend-build', run: branch(slow) },
+      { id: 'build', after: ['extend-build'], run: async () => 'never runs' },
+      { id: 'extend-run', run: branch(failing) },
+    ]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ScheduleError);
+    const s = err as ScheduleError;
+    expect(s.task).toBe('extend-run');
+    expect((s.rootCause as ExtenderError).code).toBe('ERR_EXTENSION_BUILD_FAILED');
+    expect(s.rootCause.message).toContain('imgext-test_fails');
+    expect(s.cancelled.sort()).toEqual(['build', 'extend-build']);
+    expect(Date.now() - started).toBeLessThan(20_000);
     for (let i = 0; i < 50 && (await ourContainers()).length > 0; i++)
       await new Promise((r) => setTimeout(r, 200));
     expect(await ourContainers()).toEqual([]);
