@@ -155,7 +155,22 @@ start_podman() {
   local name=$1 dir
   dir=$(engine_dir "$name")
   mkdir -p "$dir/storage" "$dir/run" "$dir/tmp"
+  # podman 4.3 asks for nofile=1048576 in every container, above many machines' hard limit
+  # ("error setting rlimit type 7"): cap the defaults at what this machine allows.
+  local nofile nproc
+  nofile=$(ulimit -Hn)
+  nproc=$(ulimit -Hu)
+  [ "$nofile" = unlimited ] && nofile=1048576
+  [ "$nproc" = unlimited ] && nproc=65536
+  cat >"$dir/registries.conf" <<CONF
+unqualified-search-registries = []
+[[registry]]
+location = "127.0.0.1:${IMGEXT_REGISTRY_PORT:-5000}"
+insecure = true
+CONF
   cat >"$dir/containers.conf" <<CONF
+[containers]
+default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
 [engine]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
@@ -164,7 +179,7 @@ tmp_dir = "$dir/tmp"
 [network]
 default_network = "none"
 CONF
-  CONTAINERS_CONF=$dir/containers.conf setsid unshare --mount --propagation private -- \
+  CONTAINERS_CONF=$dir/containers.conf CONTAINERS_REGISTRIES_CONF=$dir/registries.conf setsid unshare --mount --propagation private -- \
     "$TOOLS_DIR/lib/engine-jail" "$dir" podman \
     --root "$dir/storage" --runroot "$dir/run" --tmpdir "$dir/tmp" \
     --storage-driver overlay --cgroup-manager cgroupfs --events-backend file \
