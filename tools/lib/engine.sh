@@ -157,11 +157,12 @@ start_podman() {
   mkdir -p "$dir/storage" "$dir/run" "$dir/tmp"
   # podman 4.3 asks for nofile=1048576 in every container, above many machines' hard limit
   # ("error setting rlimit type 7"): cap the defaults at what this machine allows.
+  # podman lowers its own nproc limit to 32768 at start, and a container may not exceed it.
   local nofile nproc
   nofile=$(ulimit -Hn)
   nproc=$(ulimit -Hu)
   [ "$nofile" = unlimited ] && nofile=1048576
-  [ "$nproc" = unlimited ] && nproc=65536
+  { [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ]; } && nproc=32768
   cat >"$dir/registries.conf" <<CONF
 unqualified-search-registries = []
 [[registry]]
