@@ -1,0 +1,75 @@
+/** Deterministic in-memory streams: multiplexed log frames and JSON progress lines. */
+
+/** A small PRNG (mulberry32) so every run and every child sees the same bytes. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const WORDS =
+  'the quick brown fox jumps over a lazy dog while INFO WARN DEBUG request served in ms id'.split(
+    ' ',
+  );
+
+/**
+ * About `bytes` of a logs/attach stream as the daemon sends it: one frame per log line (40-200
+ * bytes, like a real application's), nine in ten on stdout, the rest on stderr.
+ */
+export function logFrames(bytes: number): { data: Buffer; payloadBytes: number } {
+  const rand = prng(1);
+  const parts: Buffer[] = [];
+  let total = 0;
+  let payloadBytes = 0;
+  while (total < bytes) {
+    let line = `2026-11-29T05:00:00.${String(Math.floor(rand() * 1e6)).padStart(6, '0')}Z`;
+    const target = 40 + Math.floor(rand() * 160);
+    while (line.length < target) line += ` ${WORDS[Math.floor(rand() * WORDS.length)]}`;
+    const payload = Buffer.from(`${line}\n`);
+    const header = Buffer.alloc(8);
+    header[0] = rand() < 0.9 ? 1 : 2;
+    header.writeUInt32BE(payload.length, 4);
+    parts.push(header, payload);
+    total += 8 + payload.length;
+    payloadBytes += payload.length;
+  }
+  return { data: Buffer.concat(parts), payloadBytes };
+}
+
+/** About `bytes` of pull/build progress lines (CRLF-terminated, as the daemon writes them). */
+export function progressLines(bytes: number): { data: Buffer; lines: number } {
+  const rand = prng(2);
+  const parts: string[] = [];
+  let total = 0;
+  let lines = 0;
+  while (total < bytes) {
+    const id = Math.floor(rand() * 0xffffffffffff)
+      .toString(16)
+      .padStart(12, '0');
+    const total_ = 1_000_000 + Math.floor(rand() * 50_000_000);
+    const current = Math.floor(rand() * total_);
+    const bar = '='.repeat(Math.floor((current / total_) * 50)).padEnd(50);
+    const line = `${JSON.stringify({
+      status: 'Downloading',
+      progressDetail: { current, total: total_ },
+      progress: `[${bar.slice(0, -1)}>] ${(current / 1e6).toFixed(1)}MB/${(total_ / 1e6).toFixed(1)}MB`,
+      id,
+    })}\r\n`;
+    parts.push(line);
+    total += line.length;
+    lines++;
+  }
+  return { data: Buffer.from(parts.join('')), lines };
+}
+
+/** Views of `data` in socket-sized chunks (64 KiB: what a unix socket read gives). */
+export function chunks(data: Buffer, size = 64 * 1024): Buffer[] {
+  const out: Buffer[] = [];
+  for (let i = 0; i < data.length; i += size) out.push(data.subarray(i, i + size));
+  return out;
+}
