@@ -8,6 +8,8 @@ const num = (name: string, fallback: number) => {
 
 export const config = {
   rounds: num('BENCH_ROUNDS', 5),
+  /** How long each client hammers each small-request case per round. */
+  requestMs: num('BENCH_REQUEST_MS', 1500),
   demuxBytes: num('BENCH_DEMUX_MB', 200) * MiB,
   /** dockerode's demuxer copies the rest of its buffer per frame (quadratic): a prefix only. */
   dockerodeDemuxBytes: num('BENCH_DOCKERODE_DEMUX_MB', 16) * MiB,

@@ -46,6 +46,25 @@ export async function opsPerSecond(
   return count / ((performance.now() - start) / 1000);
 }
 
+/** Operations per second of `op` run for `ms` milliseconds with `concurrency` in flight. */
+export async function rateFor(
+  op: () => Promise<unknown>,
+  ms: number,
+  concurrency: number,
+): Promise<number> {
+  const start = performance.now();
+  const end = start + ms;
+  let done = 0;
+  const worker = async () => {
+    while (performance.now() < end) {
+      await op();
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return done / ((performance.now() - start) / 1000);
+}
+
 /** Seconds taken by `fn`. */
 export async function seconds(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();

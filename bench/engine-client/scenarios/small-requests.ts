@@ -1,7 +1,7 @@
 /** (a) Many small requests, sequential and concurrent: ping and image inspect. */
 import { CLIENTS, type ClientName, type Clients } from '../clients.js';
 import { config } from '../config.js';
-import { alternate, median, opsPerSecond } from '../measure.js';
+import { alternate, median, opsPerSecond, rateFor } from '../measure.js';
 import type { Row } from '../report.js';
 
 type Op = Record<ClientName, () => Promise<unknown>>;
@@ -29,10 +29,10 @@ function ops(c: Clients): Record<'ping' | 'image inspect', Op> {
 export async function smallRequests(c: Clients): Promise<Row[]> {
   const rows: Row[] = [];
   const cases = [
-    { what: 'ping' as const, concurrency: 1, count: 1500 },
-    { what: 'ping' as const, concurrency: 16, count: 4000 },
-    { what: 'image inspect' as const, concurrency: 1, count: 800 },
-    { what: 'image inspect' as const, concurrency: 16, count: 2000 },
+    { what: 'ping' as const, concurrency: 1 },
+    { what: 'ping' as const, concurrency: 16 },
+    { what: 'image inspect' as const, concurrency: 1 },
+    { what: 'image inspect' as const, concurrency: 16 },
   ];
   const table = ops(c);
   for (const client of CLIENTS) {
@@ -40,9 +40,9 @@ export async function smallRequests(c: Clients): Promise<Row[]> {
       await opsPerSecond(table[what][client], 200, 4); // warm-up: connections, JIT
     }
   }
-  for (const { what, concurrency, count } of cases) {
+  for (const { what, concurrency } of cases) {
     const results = await alternate(CLIENTS, config.rounds, (client) =>
-      opsPerSecond(table[what][client], count, concurrency),
+      rateFor(table[what][client], config.requestMs, concurrency),
     );
     rows.push({
       group: '(a) small requests',
