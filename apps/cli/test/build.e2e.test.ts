@@ -291,4 +291,32 @@ describe('imgext build', () => {
     expect(out).toContain('run image: imgext.local/stack/busybox:run-alt');
     expect(out).toContain('run image tool: run-tool 1.0');
   });
+
+  it('--lifecycle-image: the phases that get the daemon socket run in it, the others in the builder', async () => {
+    const lifecycleImage = 'imgext-test/lifecycle-image:latest';
+    made.push(lifecycleImage);
+    const stackBuild = process.env.IMGEXT_STACK_BUILD_IMAGE ?? 'imgext.local/stack/busybox:build';
+    const dockerfile = `FROM ${SAMPLE_BUILDER} AS builder\nFROM ${stackBuild}\nCOPY --from=builder /cnb/lifecycle /cnb/lifecycle\n`;
+    await client.images.build(
+      packFiles([{ path: 'Dockerfile', content: dockerfile }], { uid: 0, gid: 0 }),
+      {
+        tags: [lifecycleImage],
+        networkMode: 'none',
+      },
+    );
+    const { image, run } = await build('lifecycle-image', 'build switch run', [
+      '--lifecycle-image',
+      lifecycleImage,
+    ]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    const images = Object.fromEntries(
+      run.lines
+        .filter((l) => l.type === 'phase.start')
+        .map((l) => [String(l.phase), String(l.image)]),
+    );
+    for (const phase of ['analyzer', 'restorer', 'exporter'])
+      expect(images[phase]).toBe(lifecycleImage);
+    for (const phase of ['detector', 'builder']) expect(images[phase]).not.toBe(lifecycleImage);
+    expect(await runImage(client, image)).toContain('run image tool: run-tool 1.0');
+  });
 });

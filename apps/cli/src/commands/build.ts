@@ -216,10 +216,9 @@ export async function runBuild(
     const registryEnv = plan.publish
       ? await registryAuthEnv(client, [plan.image, plan.cacheImage])
       : {};
-    if (daemon) {
-      const runImage = plan.runImage ?? md.runImages[0]?.image;
-      if (runImage) await ensureImage(client, runImage, plan.pullPolicy, { signal });
-    }
+    // Given explicitly, as pack does: a --lifecycle-image has no /cnb/run.toml to read it from.
+    const runImage = plan.runImage ?? md.runImages[0]?.image;
+    if (runImage && daemon) await ensureImage(client, runImage, plan.pullPolicy, { signal });
     await session.putApp(plan.appDir, signal);
     await session.putPlatformEnv(plan.platformEnv, signal);
 
@@ -231,7 +230,7 @@ export async function runBuild(
         ...owner,
         daemon,
         launchCache: daemon,
-        ...(plan.runImage ? { runImage: plan.runImage } : {}),
+        ...(runImage ? { runImage } : {}),
       }),
       { env: registryEnv, signal },
     );
