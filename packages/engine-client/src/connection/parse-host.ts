@@ -72,6 +72,7 @@ export function parseHost(input: string): HostTarget {
     const url = parseUrl(raw, 'the ssh:// host');
     if (url.password) fail('ssh:// hosts must not carry a password: use an ssh key or agent');
     if (url.hostname === '') fail('ssh:// host without a host name');
+    if (url.hostname.startsWith('-')) fail('ssh:// host names must not start with "-"');
     if ((url.pathname !== '' && url.pathname !== '/') || url.search || url.hash) {
       fail(`ssh host "${url.hostname}" must not have a path or query`);
     }
