@@ -3,6 +3,8 @@
  * daemon at $DOCKER_HOST. Each test selects sample extensions through the app's
  * `sample-extensions` file, builds, runs the image and checks what the extensions added.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
 import { packFiles } from '@imgext/lifecycle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -318,5 +320,26 @@ describe('imgext build', () => {
       expect(images[phase]).toBe(lifecycleImage);
     for (const phase of ['detector', 'builder']) expect(images[phase]).not.toBe(lifecycleImage);
     expect(await runImage(client, image)).toContain('run image tool: run-tool 1.0');
+  });
+
+  it('--env-file and --env reach the platform env (/platform/env), --env winning', async () => {
+    const dir = await sampleApp('');
+    dirs.push(dir);
+    const envFile = join(dir, 'build.env');
+    await writeFile(
+      envFile,
+      '# the sample reads SAMPLE_EXTENSIONS from the platform env\nSAMPLE_EXTENSIONS=fail-buildpack\n',
+    );
+    const { image, run } = await build('env', '', [
+      '--env-file',
+      envFile,
+      '--env',
+      'SAMPLE_EXTENSIONS=run',
+    ]);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(await runImage(client, image)).toContain('run image tool: run-tool 1.0');
+    await writeFile(envFile, '1BAD=x\n');
+    const bad = await build('env', '', ['--env-file', envFile]);
+    expect(bad.run.code).toBe(2);
   });
 });
