@@ -129,9 +129,11 @@ engine_up() {
 }
 
 start_dockerd() {
-  local name=$1 dockerd=$2 store=$3 dir
+  local name=$1 dockerd=$2 store=$3 dir extra=()
   dir=$(engine_dir "$name")
-  mkdir -p "$dir/data" "$dir/exec"
+  mkdir -p "$dir/data" "$dir/exec" 2>/dev/null || die "cannot create the folders of engine $name under $dir"
+  # IMGEXT_DOCKERD_FLAGS: extra dockerd flags (e.g. --log-level=debug), space-separated.
+  read -r -a extra <<<"${IMGEXT_DOCKERD_FLAGS:-}"
   case "$name:$store" in
   docker-20.10:*) printf '{"storage-driver": "overlay2"}\n' >"$dir/daemon.json" ;;
   *:containerd) printf '{"features": {"containerd-snapshotter": true}}\n' >"$dir/daemon.json" ;;
@@ -146,7 +148,7 @@ start_dockerd() {
     --exec-root "$dir/exec" \
     --pidfile "$dir/dockerd.pid" \
     --bridge=none --iptables=false --ip-masq=false --ip6tables=false \
-    --userland-proxy=false \
+    --userland-proxy=false "${extra[@]}" \
     >>"$dir/engine.log" 2>&1 </dev/null &
   echo $! >"$dir/engine.pid"
 }

@@ -12,9 +12,11 @@ IMGEXT_PACKAGES=(
   "openssh-server:/usr/sbin/sshd"
 )
 
+# IMGEXT_EXTRA_PACKAGES adds entries of the same form ("pkg:/path/it/installs", space-separated).
 ensure_packages() {
-  local missing=() entry pkg file
-  for entry in "${IMGEXT_PACKAGES[@]}"; do
+  local missing=() entry pkg file extra=()
+  read -r -a extra <<<"${IMGEXT_EXTRA_PACKAGES:-}"
+  for entry in "${IMGEXT_PACKAGES[@]}" "${extra[@]}"; do
     pkg=${entry%%:*}
     file=${entry#*:}
     [ -e "$file" ] || missing+=("$pkg")
