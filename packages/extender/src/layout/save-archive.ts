@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
 
@@ -15,6 +16,15 @@ export interface ScanResult {
   small: Map<string, Buffer>;
   /** Every regular entry's size and compression. */
   entries: Map<string, SaveEntryInfo>;
+  /** Symlink entries, resolved to the entry they point to (the legacy format links duplicate layers). */
+  links: Map<string, string>;
+}
+
+/** Follows symlink entries of a save to the entry holding the content. */
+export function resolveEntry(scan: Pick<ScanResult, 'links'>, name: string): string {
+  let current = name;
+  for (let i = 0; i < 16 && scan.links.has(current); i++) current = scan.links.get(current)!;
+  return current;
 }
 
 /**
@@ -30,12 +40,16 @@ export async function scanSave(
 ): Promise<ScanResult> {
   const small = new Map<string, Buffer>();
   const entries = new Map<string, SaveEntryInfo>();
+  const links = new Map<string, string>();
   const ex = extract();
   archive.on('error', (err) => ex.destroy(err));
   archive.pipe(ex);
   try {
     for await (const e of ex) {
       const name = e.header.name.replace(/^\.\//, '');
+      if (e.header.type === 'symlink' && e.header.linkname) {
+        links.set(name, posix.normalize(posix.join(posix.dirname(name), e.header.linkname)));
+      }
       if (e.header.type !== 'file') {
         e.resume();
         continue;
@@ -70,5 +84,5 @@ export async function scanSave(
   } finally {
     archive.destroy();
   }
-  return { small, entries };
+  return { small, entries, links };
 }

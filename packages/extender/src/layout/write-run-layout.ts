@@ -12,7 +12,7 @@ import {
   type Manifest,
   MEDIA_TYPES,
 } from './oci.js';
-import { type ScanResult, scanSave } from './save-archive.js';
+import { resolveEntry, type ScanResult, scanSave } from './save-archive.js';
 
 export interface RunLayoutOptions {
   engine: EngineClientApi;
@@ -86,7 +86,8 @@ export async function writeRunLayout(opts: RunLayoutOptions): Promise<RunLayoutR
     newDiffIds.has(/^blobs\/sha256\/([0-9a-f]{64})$/.exec(name)?.[1] ?? '');
   let scan = await scanSave(await engine.images.save([opts.imageId], call), guess, process);
   let passes = 1;
-  const { config, layerPaths } = readSaveManifest(scan);
+  const { config, layerPaths: listed } = readSaveManifest(scan);
+  const layerPaths = listed.map((p) => resolveEntry(scan, p));
   const newPaths = layerPaths.slice(opts.baseLayerCount);
   // Small new layers were kept in memory by the scan; process them now.
   for (const p of newPaths) {
@@ -101,7 +102,7 @@ export async function writeRunLayout(opts: RunLayoutOptions): Promise<RunLayoutR
       (n) => wanted.has(n),
       process,
     );
-    scan = { small: scan.small, entries: new Map([...scan.entries, ...second.entries]) };
+    scan = { ...scan, entries: new Map([...scan.entries, ...second.entries]) };
     const missing = newPaths.filter((p) => !processed.has(p));
     if (missing.length) {
       throw new ExtenderError(
