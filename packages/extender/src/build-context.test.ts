@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
 import { describe, expect, it } from 'vitest';
 import { removeTree, tempTree } from '../test/helpers.js';
@@ -5,18 +6,14 @@ import { buildContext, CONTEXT_DOCKERFILE } from './build-context.js';
 
 async function entries(tar: AsyncIterable<Uint8Array>): Promise<Record<string, string>> {
   const ex = extract();
+  Readable.from(tar).pipe(ex);
   const out: Record<string, string> = {};
-  const feed = (async () => {
-    for await (const chunk of tar) ex.write(chunk);
-    ex.end(undefined as never);
-  })();
   for await (const e of ex) {
     const chunks: Buffer[] = [];
     for await (const c of e) chunks.push(c as Buffer);
     out[e.header.name] =
       e.header.type === 'directory' ? '<dir>' : Buffer.concat(chunks).toString('utf8');
   }
-  await feed;
   return out;
 }
 
