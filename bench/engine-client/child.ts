@@ -3,13 +3,14 @@
  * Prints one JSON line (ChildResult) on stdout.
  */
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { demux, jsonLines } from '@imgext/engine-client';
 import Dockerode from 'dockerode';
 import type { ChildResult, ChildScenario } from './child-process.js';
 import { type ClientName, openClients } from './clients.js';
 import { config } from './config.js';
-import { chunks, logFrames, progressLines } from './fixtures.js';
+import { chunks, fixtureFile } from './fixtures.js';
 import { MiB } from './measure.js';
 import { tarStream } from './tar.js';
 
@@ -36,7 +37,7 @@ async function timed(bytes: number, work: () => Promise<number>): Promise<ChildR
 }
 
 async function demuxBench(client: ClientName): Promise<ChildResult> {
-  const { data } = logFrames(config.demuxBytes);
+  const data = readFileSync(fixtureFile('demux'));
   const input = client === 'dockerode' ? data.subarray(0, config.dockerodeDemuxBytes) : data;
   const source = Readable.from(chunks(input));
   if (client === 'engine-client') {
@@ -65,7 +66,7 @@ async function demuxBench(client: ClientName): Promise<ChildResult> {
 }
 
 async function jsonLinesBench(client: ClientName): Promise<ChildResult> {
-  const { data } = progressLines(config.jsonBytes);
+  const data = readFileSync(fixtureFile('json-lines'));
   const source = Readable.from(chunks(data));
   if (client === 'engine-client') {
     return timed(data.length, async () => {

@@ -7,7 +7,7 @@ const num = (name: string, fallback: number) => {
 };
 
 export const config = {
-  rounds: num('BENCH_ROUNDS', 5),
+  rounds: num('BENCH_ROUNDS', 4),
   /** How long each client hammers each small-request case per round. */
   requestMs: num('BENCH_REQUEST_MS', 1500),
   demuxBytes: num('BENCH_DEMUX_MB', 200) * MiB,
@@ -17,8 +17,8 @@ export const config = {
   logBytes: num('BENCH_LOG_MB', 200) * MiB,
   contextBytes: num('BENCH_CONTEXT_MB', 1024) * MiB,
   parseRounds: num('BENCH_PARSE_ROUNDS', 3),
-  logRounds: num('BENCH_LOG_ROUNDS', 3),
-  contextRounds: num('BENCH_CONTEXT_ROUNDS', 1),
+  logRounds: num('BENCH_LOG_ROUNDS', 2),
+  contextRounds: num('BENCH_CONTEXT_ROUNDS', 2),
   runRounds: num('BENCH_RUN_ROUNDS', 3),
   runsPerRound: num('BENCH_RUNS', 10),
   image: process.env.IMGEXT_STACK_RUN_IMAGE ?? 'imgext.local/stack/busybox:run',

@@ -1,4 +1,28 @@
 /** Deterministic in-memory streams: multiplexed log frames and JSON progress lines. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const FIXTURE_DIR = 'BENCH_FIXTURE_DIR';
+
+/** Where a child finds the fixture the parent wrote (generated once, not per child). */
+export function fixtureFile(name: 'demux' | 'json-lines'): string {
+  const dir = process.env[FIXTURE_DIR];
+  if (!dir) throw new Error(`${FIXTURE_DIR} is not set: run the benchmark through run.ts`);
+  return join(dir, `${name}.bin`);
+}
+
+/** Writes both fixtures into a temporary folder for the children; returns its cleanup. */
+export function writeFixtures(demuxBytes: number, jsonBytes: number): () => void {
+  const dir = mkdtempSync(join(tmpdir(), 'imgext-bench-'));
+  writeFileSync(join(dir, 'demux.bin'), logFrames(demuxBytes).data);
+  writeFileSync(join(dir, 'json-lines.bin'), progressLines(jsonBytes).data);
+  process.env[FIXTURE_DIR] = dir;
+  return () => {
+    rmSync(dir, { recursive: true, force: true });
+    delete process.env[FIXTURE_DIR];
+  };
+}
 
 /** A small PRNG (mulberry32) so every run and every child sees the same bytes. */
 export function prng(seed: number): () => number {

@@ -2,6 +2,7 @@
 import { type ChildResult, type ChildScenario, runChild } from '../child-process.js';
 import { CLIENTS, type ClientName } from '../clients.js';
 import { config } from '../config.js';
+import { writeFixtures } from '../fixtures.js';
 import { alternate, MiB, median } from '../measure.js';
 import type { Row } from '../report.js';
 
@@ -33,6 +34,15 @@ export async function childRow(
 }
 
 export async function streamParsing(): Promise<Row[]> {
+  const cleanup = writeFixtures(config.demuxBytes, config.jsonBytes);
+  try {
+    return await parsingRows();
+  } finally {
+    cleanup();
+  }
+}
+
+async function parsingRows(): Promise<Row[]> {
   const demux = await childRow('demux', config.parseRounds, {
     group: '(b) stream parsing',
     name: `demultiplex ${config.demuxBytes / MiB} MiB of log frames (in memory)`,
