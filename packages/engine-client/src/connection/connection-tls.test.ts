@@ -79,7 +79,8 @@ describe('tcp+TLS connection through a TLS-terminating proxy in front of the rea
   it('is refused by a daemon that wants a client certificate when none is given', async () => {
     const opts = { host, tls: { ca: certs.ca.cert }, env: {} };
     const err = await ping(opts).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(Error);
+    // TLS 1.3 checks the client certificate after the handshake: the proxy hangs up.
+    expect(errorCodes(err).join(' ')).toMatch(/UND_ERR_SOCKET|ECONNRESET|SSL|CERT/);
   });
 
   it('takes PEM contents from explicit options', async () => {
