@@ -102,7 +102,7 @@ describe('LifecycleSession', () => {
         Cmd: [
           'sh',
           '-c',
-          'test "$(stat -c %u:%g /workspace /workspace/greeting.txt | sort -u)" = 1000:1000',
+          'test -f /workspace/greeting.txt && test "$(stat -c %u:%g /workspace /workspace/greeting.txt | sort -u)" = 1000:1000',
         ],
         HostConfig: {
           Mounts: [{ Type: 'volume', Source: session.volumes.workspace, Target: '/workspace' }],

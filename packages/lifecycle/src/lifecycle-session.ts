@@ -131,23 +131,22 @@ export class LifecycleSession {
     this.#emit({ type: 'resource', action: 'created', kind: 'container', name });
   }
 
-  /** Copies the app folder into /workspace, owned by the CNB user. */
+  // Archives go to the mount point itself (entries relative to it): podman extracts into a
+  // volume only when the target path is inside the mount, not when it is an ancestor like '/'.
+
+  /** Copies the app folder into /workspace, owned by the CNB user (the folder itself too). */
   async putApp(dir: string, signal?: AbortSignal): Promise<void> {
-    await this.putArchive(
-      '/',
-      packDirectory(dir, PATHS.workspace.slice(1), this.#opts.owner),
-      signal,
-    );
+    await this.putArchive(PATHS.workspace, packDirectory(dir, '.', this.#opts.owner), signal);
   }
 
   /** Writes the platform environment (/platform/env/<NAME>), as pack's --env does. */
   async putPlatformEnv(env: Record<string, string>, signal?: AbortSignal): Promise<void> {
     const files: MemoryFile[] = Object.entries(env).map(([k, v]) => ({
-      path: `platform/env/${k}`,
+      path: `env/${k}`,
       content: v,
     }));
-    if (files.length === 0) files.push({ path: 'platform/env/.keep', content: '' });
-    await this.putArchive('/', packFiles(files, this.#opts.owner), signal);
+    if (files.length === 0) files.push({ path: 'env/.keep', content: '' });
+    await this.putArchive(PATHS.platform, packFiles(files, this.#opts.owner), signal);
   }
 
   /** Writes one file (e.g. /layers/analyzed.toml), owned by the CNB user. */

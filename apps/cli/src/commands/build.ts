@@ -28,6 +28,7 @@ import {
   type LifecycleEvent,
   LifecycleSession,
   type Owner,
+  PATHS,
   restorerArgs,
 } from '@imgext/lifecycle';
 import {
@@ -74,8 +75,8 @@ export class BuildCommandError extends Error {
   }
 }
 
-/** Where the layout of the extended run image goes in the layers volume (any one folder). */
-const RUN_LAYOUT_PREFIX = 'layers/extended/run/imgext/';
+/** Where the layout of the extended run image goes in /layers (any one folder under extended/run). */
+const RUN_LAYOUT_PREFIX = 'extended/run/imgext/';
 
 export const buildCommand: CommandDefinition<BuildArgs> = {
   command: 'build <image>',
@@ -363,7 +364,7 @@ async function extendRunImage(
   const baseImage = analyzedBefore.runImage?.reference ?? analyzedBefore.runImage?.image;
   if (!baseImage)
     throw new BuildCommandError('ERR_NO_RUN_IMAGE', 'the analyzer recorded no run image');
-  const upload = session.openUpload('/', signal);
+  const upload = session.openUpload(PATHS.layers, signal);
   try {
     const result = await extend({
       ...base,
