@@ -17,7 +17,7 @@ export const config = {
   logBytes: num('BENCH_LOG_MB', 200) * MiB,
   contextBytes: num('BENCH_CONTEXT_MB', 1024) * MiB,
   parseRounds: num('BENCH_PARSE_ROUNDS', 3),
-  logRounds: num('BENCH_LOG_ROUNDS', 2),
+  logRounds: num('BENCH_LOG_ROUNDS', 3),
   contextRounds: num('BENCH_CONTEXT_ROUNDS', 2),
   runRounds: num('BENCH_RUN_ROUNDS', 3),
   runsPerRound: num('BENCH_RUNS', 10),
