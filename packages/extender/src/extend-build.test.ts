@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BUILD_IMAGE,
   buildDockerfile,
+  CLEANUP_TIMEOUT,
   Leftovers,
   readFileInImage,
   removeTree,
@@ -36,7 +37,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await left.cleanup();
   await engine.close();
-});
+}, CLEANUP_TIMEOUT);
 
 async function generated(files: Record<string, string>): Promise<string> {
   const dir = await tempTree(files);

@@ -9,6 +9,7 @@ import { applyRunImageDecision, parseAnalyzed, REBASABLE_LABEL } from '@imgext/m
 import { extract, pack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  CLEANUP_TIMEOUT,
   Leftovers,
   RUN_IMAGE,
   readFileInImage,
@@ -94,7 +95,7 @@ describe.each(testEngines())('run-image extension on $name', ({ host }) => {
   afterAll(async () => {
     await left.cleanup();
     await engine.close();
-  });
+  }, CLEANUP_TIMEOUT);
 
   async function dir(files: Record<string, string>): Promise<string> {
     const d = await tempTree(files);

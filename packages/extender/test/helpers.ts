@@ -35,6 +35,9 @@ export async function tempTree(files: Record<string, string>): Promise<string> {
   return dir;
 }
 
+/** afterAll timeout for suites that clean up images (slow on a loaded containerd store). */
+export const CLEANUP_TIMEOUT = 600_000;
+
 export const removeTree = (dir: string) => rm(dir, { recursive: true, force: true });
 
 /**
@@ -77,8 +80,16 @@ export class Leftovers {
         const images = await this.engine.images.list({ all: true, filters: { label: [label] } });
         if (images.length === 0) break;
         images.sort((a, b) => b.Created - a.Created);
-        for (const i of images)
-          await this.engine.images.remove(i.Id, { force: true }).catch(() => undefined);
+        // A few removals at a time: the containerd store is slow to remove under load.
+        for (let i = 0; i < images.length; i += 4) {
+          await Promise.all(
+            images
+              .slice(i, i + 4)
+              .map((img) =>
+                this.engine.images.remove(img.Id, { force: true }).catch(() => undefined),
+              ),
+          );
+        }
       }
     }
     for (const dir of this.dirs) await removeTree(dir);

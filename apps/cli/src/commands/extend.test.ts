@@ -67,7 +67,7 @@ describe.skipIf(!host)('imgext extend (against the real engine at DOCKER_HOST)',
     }
     for (const d of dirs) await rm(d, { recursive: true, force: true });
     await engine.close();
-  });
+  }, 600_000);
 
   it('applies a run folder, tags it, writes the layout and prints the JSON result', async () => {
     const generated = await tree({
