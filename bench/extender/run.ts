@@ -110,9 +110,16 @@ const fmt = (ms: number) => `${(ms / 1000).toFixed(2)}s`;
 afterAll(async () => {
   for (let pass = 0; pass < 3; pass++) {
     const images = await engine.images.list({ all: true, filters: { label: [label] } });
+    if (images.length === 0) break;
     images.sort((a, b) => b.Created - a.Created);
-    for (const i of images)
-      await engine.images.remove(i.Id, { force: true }).catch(() => undefined);
+    // Every step image carries the label (the containerd store keeps them): remove 8 at a time.
+    for (let i = 0; i < images.length; i += 8) {
+      await Promise.all(
+        images
+          .slice(i, i + 8)
+          .map((img) => engine.images.remove(img.Id, { force: true }).catch(() => undefined)),
+      );
+    }
   }
   for (const d of dirs) await rm(d, { recursive: true, force: true });
   await engine.close();
