@@ -7,8 +7,7 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { EngineClient } from '@imgext/engine-client';
-import { SESSION_LABEL } from '@imgext/lifecycle';
-import { cacheVolumes } from '../src/commands/build.js';
+import { cacheVolumes, SESSION_LABEL } from '@imgext/lifecycle';
 import { main } from '../src/main.js';
 
 export const SAMPLE_BUILDER =

@@ -1,0 +1,266 @@
+/**
+ * A whole buildpacks build with extensions, against the real lifecycle:
+ * analyze -> detect -> restore -> (extend build -> build) || (extend run) -> export.
+ * The phases run in containers (LifecycleSession); extension Dockerfiles are applied by the
+ * daemon's build API (@imgext/extender). See docs/build-flow.md.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EngineClientApi } from '@imgext/engine-client';
+import {
+  type ExtenderEvent,
+  type ExtendResult,
+  ensureImage,
+  extend,
+  type PullPolicy,
+  runSchedule,
+  ScheduleError,
+} from '@imgext/extender';
+import { negotiatePlatformApi, parseGroup } from '@imgext/metadata';
+import { daemonSocketFor } from '../daemon-socket.js';
+import { LifecycleSession } from '../lifecycle-session.js';
+import {
+  analyzerArgs,
+  builderArgs,
+  detectorArgs,
+  exporterArgs,
+  restorerArgs,
+} from '../phase-args.js';
+import { readAnalyzed, withExtend, writeAnalyzed } from './analyzed-file.js';
+import { BuildAppError } from './build-error.js';
+import { type BuildEvent, type BuildEventListener, isBuildBranch } from './build-events.js';
+import { type BuildSummary, summarizeBuild } from './build-summary.js';
+import { builderMetadata, cnbUser, findBuilder } from './builder-image.js';
+import { cacheVolumes, removeCacheVolume } from './cache-volumes.js';
+import { registryAuthEnv } from './registry-auth-env.js';
+import { extendRunImage } from './run-branch.js';
+
+export interface BuildOptions {
+  /** The image to build (a registry reference with `publish`). */
+  image: string;
+  /** The builder image. */
+  builder: string;
+  /** The app folder on the client. */
+  appDir: string;
+  /** Default: the builder's first run image. */
+  runImage?: string;
+  /** Files of /platform/env (see `platformEnv`). */
+  platformEnv?: Record<string, string>;
+  /** Export to a registry instead of the daemon. */
+  publish?: boolean;
+  /** For the builder and run images. Default 'if-not-present'. */
+  pullPolicy?: PullPolicy;
+  /** The cache in this registry image (with `publish`) instead of the cache volume. */
+  cacheImage?: string;
+  /** Empty the build cache volume first. */
+  clearCache?: boolean;
+  /** Network of the phase containers and extension builds: 'none' (default) or 'host'. */
+  network?: string;
+  /** The image of the daemon-access phases (analyzer, restorer, exporter). */
+  lifecycleImage?: string;
+  /** Let the builder run the daemon-access phases without an `untrusted-builder` event. */
+  trustBuilder?: boolean;
+  /** The daemon's socket path on its own host, for a remote daemon (see daemonSocketFor). */
+  daemonSocket?: string;
+  /** `-log-level` of every phase. */
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export interface BuildAppOptions {
+  /** Aborting removes every container and volume of the build, then rejects. */
+  signal?: AbortSignal;
+  onEvent?: BuildEventListener;
+}
+
+/** Builds `options.image`; resolves when it exists, rejects (after cleaning up) otherwise. */
+export async function buildApp(
+  client: EngineClientApi,
+  options: BuildOptions,
+  { signal = new AbortController().signal, onEvent }: BuildAppOptions = {},
+): Promise<BuildSummary> {
+  const emit = (e: BuildEvent) => onEvent?.(e);
+  const started = performance.now();
+  const pullPolicy = options.pullPolicy ?? 'if-not-present';
+  const network = options.network ?? 'none';
+  const publish = options.publish === true;
+  const daemon = !publish;
+  const builder = await findBuilder(client, options.builder, pullPolicy, signal);
+  const md = builderMetadata(builder, options.builder);
+  const platformApi = negotiatePlatformApi(md.platformApis);
+  const owner = cnbUser(builder, options.builder);
+  emit({
+    type: 'build-start',
+    image: options.image,
+    builder: options.builder,
+    platformApi,
+    lifecycleVersion: md.lifecycleVersion,
+  });
+  if (!options.trustBuilder && !options.lifecycleImage) {
+    emit({ type: 'untrusted-builder', builder: options.builder });
+  }
+  const caches = cacheVolumes(options.image);
+  if (options.clearCache) await removeCacheVolume(client, caches.build);
+  const session = await LifecycleSession.create(
+    {
+      client,
+      builderImage: builder.Id,
+      ...(options.lifecycleImage ? { lifecycleImage: options.lifecycleImage } : {}),
+      platformApi,
+      owner,
+      daemonSocket: daemonSocketFor(client.endpoint, options.daemonSocket),
+      network: publish ? 'host' : network,
+      extensions: md.extensions.length > 0,
+      ...(options.cacheImage ? {} : { cacheVolume: caches.build }),
+      ...(daemon ? { launchCacheVolume: caches.launch } : {}),
+      labels: { 'io.imgext.build': options.image },
+      onEvent: (event) => emit({ type: 'lifecycle', event }),
+    },
+    signal,
+  );
+  const tmp = await mkdtemp(join(tmpdir(), 'imgext-build-'));
+  try {
+    const common = options.logLevel ? { logLevel: options.logLevel } : {};
+    const cacheImage = options.cacheImage ? { cacheImage: options.cacheImage } : {};
+    const registryEnv = publish
+      ? await registryAuthEnv(client, [options.image, options.cacheImage])
+      : {};
+    // Given explicitly, as pack does: a lifecycle image has no /cnb/run.toml to read it from.
+    const runImage = options.runImage ?? md.runImages[0]?.image;
+    if (runImage && daemon) await ensureImage(client, runImage, pullPolicy, { signal });
+    await session.putApp(options.appDir, signal);
+    await session.putPlatformEnv(options.platformEnv ?? {}, signal);
+
+    await session.runPhase(
+      'analyzer',
+      analyzerArgs({
+        ...common,
+        image: options.image,
+        ...owner,
+        daemon,
+        launchCache: daemon,
+        ...(runImage ? { runImage } : {}),
+      }),
+      { env: registryEnv, signal },
+    );
+    const analyzedBefore = await readAnalyzed(session, signal);
+    await session.runPhase('detector', detectorArgs(common), { signal });
+    const group = parseGroup((await session.readFile('/layers/group.toml', signal)) ?? '');
+    const order = group.extensions.map((e) => e.id);
+    const hasGenerated =
+      order.length > 0 && (await session.copyOut('/layers/generated', tmp, signal));
+    const analyzed = await readAnalyzed(session, signal);
+    const extendRun = analyzed.runImage?.extend === true;
+    const switchedTo =
+      analyzed.runImage?.image !== analyzedBefore.runImage?.image
+        ? analyzed.runImage?.image
+        : undefined;
+    if (order.length > 0) {
+      emit({ type: 'extensions-detected', extensions: order, extendRun, switchedTo });
+    }
+    if (extendRun && !daemon) {
+      throw new BuildAppError(
+        'ERR_UNSUPPORTED',
+        'run-image extension with --publish is not supported yet: build to the daemon, then push',
+      );
+    }
+    if (switchedTo && daemon) await ensureImage(client, switchedTo, pullPolicy, { signal });
+    // The restorer must not see extend = true: it would try a registry pull of the run image into
+    // /kaniko. The run image's layout is written after it, and extend set back before export.
+    if (extendRun) await writeAnalyzed(session, withExtend(analyzed, false), signal);
+    await session.runPhase(
+      'restorer',
+      restorerArgs({
+        ...common,
+        ...owner,
+        platformApi,
+        daemon,
+        cache: !options.cacheImage,
+        ...cacheImage,
+      }),
+      { env: registryEnv, signal },
+    );
+
+    const branchStarted = new Map<string, number>();
+    const extenderEvents = (event: ExtenderEvent) => {
+      emit({ type: 'extender', event });
+      if (!('task' in event) || !isBuildBranch(event.task)) return;
+      if (event.type === 'task.start') {
+        branchStarted.set(event.task, performance.now());
+        emit({ type: 'branch-start', branch: event.task });
+      } else if (event.type === 'task.done') {
+        const durationMs = Math.round(performance.now() - (branchStarted.get(event.task) ?? 0));
+        emit({ type: 'branch-end', branch: event.task, durationMs });
+      }
+    };
+    const extendBase = {
+      engine: client,
+      generatedDir: join(tmp, 'generated'),
+      platformApi,
+      order,
+      appDir: options.appDir,
+      pullPolicy,
+      networkMode: network,
+      onEvent: extenderEvents,
+    };
+    const results = await runSchedule(
+      [
+        {
+          id: 'extend-build',
+          run: (s) =>
+            hasGenerated
+              ? extend({ ...extendBase, kind: 'build', baseImage: builder.Id, signal: s })
+              : Promise.resolve(undefined),
+        },
+        {
+          id: 'build',
+          after: ['extend-build'],
+          run: (s, deps) => {
+            const extended = deps['extend-build'] as ExtendResult | undefined;
+            const image = extended && extended.applied.length > 0 ? extended.imageId : builder.Id;
+            return session.runPhase('builder', builderArgs(common), { image, signal: s });
+          },
+        },
+        {
+          id: 'extend-run',
+          run: (s) =>
+            extendRun
+              ? extendRunImage(session, analyzedBefore, owner, extendBase, s)
+              : Promise.resolve(undefined),
+        },
+      ],
+      { signal, onEvent: extenderEvents },
+    ).catch((err: unknown) => {
+      throw err instanceof ScheduleError ? err.rootCause : err;
+    });
+    const runExtended = results['extend-run'] as ExtendResult | undefined;
+    if (runExtended?.layout) {
+      await writeAnalyzed(session, withExtend(await readAnalyzed(session, signal), true), signal);
+    }
+    await session.runPhase(
+      'exporter',
+      exporterArgs({
+        ...common,
+        image: options.image,
+        ...owner,
+        daemon,
+        cache: !options.cacheImage,
+        launchCache: daemon,
+        ...cacheImage,
+      }),
+      { env: registryEnv, signal },
+    );
+    return await summarizeBuild(client, {
+      image: options.image,
+      publish,
+      platformApi,
+      extensions: order,
+      buildExtended: results['extend-build'] as ExtendResult | undefined,
+      runExtended,
+      durationMs: Math.round(performance.now() - started),
+    });
+  } finally {
+    await session.dispose();
+    await rm(tmp, { recursive: true, force: true });
+  }
+}

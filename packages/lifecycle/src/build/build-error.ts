@@ -1,0 +1,24 @@
+/** Errors of `buildApp`. `code` is stable (the CLI prints it); messages are for people. */
+export type BuildAppErrorCode =
+  | 'ERR_BUILDER_NOT_FOUND'
+  | 'ERR_NOT_A_BUILDER'
+  | 'ERR_UNSUPPORTED'
+  | 'ERR_NO_RUN_IMAGE'
+  | 'ERR_NO_ANALYZED'
+  | 'ERR_INVALID_ENV';
+
+/** A build that cannot start or finish. */
+export class BuildAppError extends Error {
+  override name = 'BuildAppError';
+  readonly code: BuildAppErrorCode;
+  readonly hint: string | undefined;
+  constructor(
+    code: BuildAppErrorCode,
+    message: string,
+    opts: { hint?: string; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.code = code;
+    this.hint = opts.hint;
+  }
+}

@@ -1,0 +1,78 @@
+/** The builder image: found (or pulled), its builder metadata label, and its CNB user. */
+import type { EngineClientApi, ImageInspect } from '@imgext/engine-client';
+import type { PullPolicy } from '@imgext/extender';
+import { type BuilderMetadata, parseBuilderMetadata } from '@imgext/metadata';
+import type { Owner } from '../tar.js';
+import { BuildAppError } from './build-error.js';
+
+/** The builder as the daemon has it, pulled first when `policy` asks for it. */
+export async function findBuilder(
+  client: EngineClientApi,
+  ref: string,
+  policy: PullPolicy,
+  signal?: AbortSignal,
+): Promise<ImageInspect> {
+  const opts = signal ? { signal } : {};
+  const found = policy === 'always' ? undefined : await client.images.find(ref, opts);
+  if (found) return found;
+  if (policy !== 'never') {
+    try {
+      await client.images.pull(ref, opts);
+      const pulled = await client.images.find(ref, opts);
+      if (pulled) return pulled;
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      throw new BuildAppError(
+        'ERR_BUILDER_NOT_FOUND',
+        `builder ${ref} is not in the daemon and could not be pulled`,
+        { cause: err, ...(err instanceof Error ? { hint: err.message } : {}) },
+      );
+    }
+  }
+  throw new BuildAppError(
+    'ERR_BUILDER_NOT_FOUND',
+    `builder ${ref} is not in the daemon (pull policy ${policy})`,
+  );
+}
+
+/** The builder's `io.buildpacks.builder.metadata`, with at least one platform API. */
+export function builderMetadata(builder: ImageInspect, ref: string): BuilderMetadata {
+  try {
+    const md = parseBuilderMetadata(builder.Config?.Labels);
+    if (md.platformApis.length === 0) throw new Error('no platform APIs in its metadata');
+    return md;
+  } catch (err) {
+    throw new BuildAppError(
+      'ERR_NOT_A_BUILDER',
+      `${ref} is not a CNB builder: ${(err as Error).message}`,
+      {
+        cause: err,
+        hint: 'a builder carries the io.buildpacks.builder.metadata label (pack builder create makes one)',
+      },
+    );
+  }
+}
+
+/** The CNB user from the builder's CNB_USER_ID / CNB_GROUP_ID. */
+export function cnbUser(builder: ImageInspect, ref: string): Owner {
+  const env = new Map(
+    (builder.Config?.Env ?? []).map((kv) => {
+      const eq = kv.indexOf('=');
+      return [kv.slice(0, eq), kv.slice(eq + 1)];
+    }),
+  );
+  const uid = Number(env.get('CNB_USER_ID'));
+  const gid = Number(env.get('CNB_GROUP_ID'));
+  if (
+    !env.has('CNB_USER_ID') ||
+    !env.has('CNB_GROUP_ID') ||
+    !Number.isInteger(uid) ||
+    !Number.isInteger(gid)
+  ) {
+    throw new BuildAppError(
+      'ERR_NOT_A_BUILDER',
+      `${ref} is not a CNB builder: CNB_USER_ID/CNB_GROUP_ID are not set`,
+    );
+  }
+  return { uid, gid };
+}

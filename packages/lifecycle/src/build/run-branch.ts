@@ -1,0 +1,38 @@
+/** The run branch: applies the run Dockerfiles and streams the OCI layout into the layers volume. */
+import { type ExtendOptions, type ExtendResult, extend, tarPackSink } from '@imgext/extender';
+import type { Analyzed } from '@imgext/metadata';
+import type { LifecycleSession } from '../lifecycle-session.js';
+import { PATHS } from '../phase.js';
+import type { Owner } from '../tar.js';
+import { BuildAppError } from './build-error.js';
+
+/** Where the layout of the extended run image goes in /layers (any one folder under extended/run). */
+const RUN_LAYOUT_PREFIX = 'extended/run/imgext/';
+
+export async function extendRunImage(
+  session: LifecycleSession,
+  analyzedBefore: Analyzed,
+  owner: Owner,
+  base: Omit<ExtendOptions, 'kind' | 'baseImage' | 'layout' | 'signal'>,
+  signal: AbortSignal,
+): Promise<ExtendResult> {
+  const baseImage = analyzedBefore.runImage?.reference ?? analyzedBefore.runImage?.image;
+  if (!baseImage) throw new BuildAppError('ERR_NO_RUN_IMAGE', 'the analyzer recorded no run image');
+  const upload = session.openUpload(PATHS.layers, signal);
+  try {
+    const result = await extend({
+      ...base,
+      kind: 'run',
+      baseImage,
+      layout: tarPackSink(upload.pack, { prefix: RUN_LAYOUT_PREFIX, ...owner }),
+      signal,
+    });
+    upload.pack.finalize();
+    await upload.done;
+    return result;
+  } catch (err) {
+    upload.pack.destroy(err instanceof Error ? err : new Error(String(err)));
+    await upload.done.catch(() => undefined);
+    throw err;
+  }
+}
