@@ -38,6 +38,7 @@ try {
     `Engine: Docker ${version.Version} (API ${clients.apiVersion}) on a unix socket; Node ${process.version}; ${cpus().length} CPU (${cpus()[0]?.model.trim()}).`,
     `Clients: @imgext/engine-client (workspace sources), dockerode 4.0.8, bare undici Pool (16 connections, versioned paths, no client logic). Medians of ${config.rounds} alternating rounds of ${config.requestMs / 1000} s per client for (a), ${config.parseRounds} for in-memory parsing, ${config.logRounds} for logs, ${config.contextRounds} for the build context, ${config.runRounds} x ${config.runsPerRound} runs for (d). Total ${minutes.toFixed(1)} min.`,
     '"ec vs X" is engine-client\'s speed relative to X: above 1.00x engine-client is faster.',
+    "Rows where the daemon does the work move with the machine's load: compare ratios from a quiet machine.",
   ];
   const table = textTable(rows);
   console.log(`\n${table}\n`);
