@@ -57,6 +57,14 @@ describe('negotiation', () => {
     expect(engine?.requests).toEqual(['HEAD /_ping', 'GET /_ping']);
   });
 
+  it('pings with GET (dockerd closes the connection after HEAD /_ping)', async () => {
+    const c = await start({ apiVersion: '1.43' });
+    await c.apiVersion();
+    await c.ping();
+    await c.ping();
+    expect(engine?.requests).toEqual(['HEAD /_ping', 'GET /_ping', 'GET /_ping']);
+  });
+
   it('refuses a server below the floor with ApiVersionTooOldError', async () => {
     const c = await start({ apiVersion: '1.40' });
     const err = await c.info().catch((e) => e);
