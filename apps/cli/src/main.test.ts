@@ -1,18 +1,6 @@
+import { captureOutput as capture } from '@imgext/test-support';
 import { describe, expect, it } from 'vitest';
 import { main } from './main.js';
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    streams: {
-      stdout: { write: (t: string) => out.push(t) },
-      stderr: { write: (t: string) => err.push(t) },
-    },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
 
 describe('imgext main()', () => {
   it('prints help and exits 0', async () => {

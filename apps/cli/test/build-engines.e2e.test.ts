@@ -5,6 +5,7 @@
  * DOCKER_HOST.
  */
 import { EngineClient } from '@imgext/engine-client';
+import { parseTestEngines } from '@imgext/test-support';
 import { describe, expect, it } from 'vitest';
 import {
   removeBuilt,
@@ -15,14 +16,7 @@ import {
   sampleApp,
 } from './build-harness.js';
 
-const engines = (process.env.IMGEXT_TEST_ENGINES ?? '')
-  .split(',')
-  .filter(Boolean)
-  .map((pair) => ({
-    name: pair.slice(0, pair.indexOf('=')),
-    host: pair.slice(pair.indexOf('=') + 1),
-  }))
-  .filter((e) => e.name.length > 0);
+const engines = parseTestEngines(process.env.IMGEXT_TEST_ENGINES ?? '');
 
 describe.skipIf(engines.length === 0).each(engines)('imgext build on $name', ({ host }) => {
   it('builds the sample app with build, switch and run extensions; the image runs', async () => {

@@ -3,16 +3,13 @@
  * make sample apps that select the sample extensions, run the built image, count what the daemon
  * holds, and remove what a test made.
  */
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
 import type { EngineClient } from '@imgext/engine-client';
 import { cacheVolumes, SESSION_LABEL } from '@imgext/lifecycle';
+import { captureOutput } from '@imgext/test-support';
 import { main } from '../src/main.js';
 
-export const SAMPLE_BUILDER =
-  process.env.IMGEXT_SAMPLE_BUILDER ?? 'imgext.local/sample/builder:latest';
-export const SAMPLE_APP = resolve(import.meta.dirname, '../../../tools/sample/app');
+export { SAMPLE_BUILDER, sampleApp } from '@imgext/test-support';
 
 export interface CliRun {
   code: number;
@@ -30,37 +27,14 @@ export async function runCli(
     env?: Record<string, string | undefined>;
   } = {},
 ): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  let pending = '';
+  const io = captureOutput(opts.onLine ? { onJsonLine: opts.onLine } : {});
   const code = await main(argv, {
     env: opts.env ?? process.env,
     cwd: process.cwd(),
     ...(opts.signal ? { signal: opts.signal } : {}),
-    stdout: {
-      write: (t: string) => {
-        stdout += t;
-        pending += t;
-        const parts = pending.split('\n');
-        pending = parts.pop() ?? '';
-        for (const p of parts) if (p.startsWith('{')) opts.onLine?.(JSON.parse(p));
-      },
-    },
-    stderr: { write: (t: string) => (stderr += t) },
+    ...io.streams,
   });
-  const lines = stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { code, stdout, stderr, lines };
-}
-
-/** A copy of the sample app whose `sample-extensions` file selects `words` (see tools/sample). */
-export async function sampleApp(words: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'imgext-app-'));
-  await cp(SAMPLE_APP, dir, { recursive: true });
-  await writeFile(join(dir, 'sample-extensions'), `${words}\n`);
-  return dir;
+  return { code, stdout: io.stdout(), stderr: io.stderr(), lines: io.jsonLines() };
 }
 
 /** Runs the image's default process; resolves its stdout. */

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testEngines } from '@imgext/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testEngines } from '../test/engines.js';
 import { compareApiVersions, MAX_API_VERSION, MIN_API_VERSION } from './api-version.js';
 import { EngineClient } from './client.js';
 import { AbortedError, ApiVersionTooOldError, ConnectionError, NotFoundError } from './errors.js';

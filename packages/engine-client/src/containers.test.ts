@@ -1,5 +1,5 @@
+import { RUN_IMAGE, testEngines, testHostConfig, unique } from '@imgext/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RUN_IMAGE, testEngines, testHostConfig, unique } from '../test/engines.js';
 import { tarStream, untar } from '../test/tar.js';
 import type { OutputChunk } from './api.js';
 import { EngineClient } from './client.js';

@@ -1,5 +1,5 @@
+import { RUN_IMAGE, testEngines, testHostConfig, unique } from '@imgext/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
-import { RUN_IMAGE, testEngines, testHostConfig, unique } from '../test/engines.js';
 import type { EngineEvent } from './api.js';
 import { EngineClient } from './client.js';
 import { AbortedError } from './errors.js';

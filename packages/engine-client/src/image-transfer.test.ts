@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
+import { RUN_IMAGE, removeImagesOf, testEngines, unique } from '@imgext/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RUN_IMAGE, removeImagesOf, testEngines, unique } from '../test/engines.js';
 import { tarStream, untar } from '../test/tar.js';
 import { EngineClient } from './client.js';
 import { AbortedError } from './errors.js';

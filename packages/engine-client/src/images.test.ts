@@ -1,5 +1,5 @@
+import { BUILD_IMAGE, removeImagesOf, testEngines, unique } from '@imgext/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_IMAGE, removeImagesOf, testEngines, unique } from '../test/engines.js';
 import { tarStream } from '../test/tar.js';
 import type { BuildProgressEvent } from './api.js';
 import { EngineClient } from './client.js';

@@ -1,5 +1,5 @@
+import { testEngines, unique } from '@imgext/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testEngines, unique } from '../test/engines.js';
 import { EngineClient } from './client.js';
 import { NotFoundError } from './errors.js';
 

@@ -7,14 +7,15 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
+import { SAMPLE_APP, SAMPLE_BUILDER } from '@imgext/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daemonSocketFor } from './daemon-socket.js';
 import type { LifecycleEvent } from './events.js';
 import { LifecycleSession, SESSION_LABEL } from './lifecycle-session.js';
 import { analyzerArgs, detectorArgs } from './phase-args.js';
 
-const builder = process.env.IMGEXT_SAMPLE_BUILDER ?? 'imgext.local/sample/builder:latest';
-const sampleApp = resolve(import.meta.dirname, '../../../tools/sample/app');
+const builder = SAMPLE_BUILDER;
+const sampleApp = SAMPLE_APP;
 const emptyApp = resolve(import.meta.dirname, '../test/fixtures/no-greeting-app');
 const owner = { uid: 1000, gid: 1000 };
 

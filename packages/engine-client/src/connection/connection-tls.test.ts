@@ -1,15 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { makeCerts, startTlsProxy, type TestCerts, type TlsProxy } from '@imgext/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeCerts, type TestCerts } from '../../test/connection/certs.js';
 import { DockerConfigDir } from '../../test/connection/docker-config-dir.js';
 import {
   daemonSocketPath,
   engineRequest,
   errorCodes,
 } from '../../test/connection/engine-request.js';
-import { startTlsProxy, type TlsProxy } from '../../test/connection/tls-proxy.js';
 import type { EngineClientOptions } from '../api.js';
 import { resolveConnection } from './index.js';
 

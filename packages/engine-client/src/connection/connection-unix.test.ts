@@ -1,6 +1,6 @@
+import { RUN_IMAGE, testEngines, testHostConfig } from '@imgext/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineRequest, errorCodes } from '../../test/connection/engine-request.js';
-import { RUN_IMAGE, testEngines, testHostConfig } from '../../test/engines.js';
 import { type Connection, resolveConnection } from './index.js';
 
 describe.each(testEngines())('unix connection to the real $name engine', (engine) => {

@@ -1,6 +1,6 @@
+import { between, prng, randomBytes, randomChunks } from '@imgext/test-support';
 import { describe, expect, it } from 'vitest';
 import { frame } from '../../test/frames.js';
-import { between, prng, randomBytes, randomChunks } from '../../test/prng.js';
 import type { OutputChunk } from '../api.js';
 import { StreamError } from '../errors.js';
 import { demux, FrameDecoder } from './demux.js';

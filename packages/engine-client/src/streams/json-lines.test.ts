@@ -1,5 +1,5 @@
+import { between, prng, randomChunks } from '@imgext/test-support';
 import { describe, expect, it } from 'vitest';
-import { between, prng, randomChunks } from '../../test/prng.js';
 import { StreamError } from '../errors.js';
 import { jsonLines } from './json-lines.js';
 

@@ -1,8 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { portOpen, waitUntil } from '@imgext/test-support';
 
 export const SSHD = '/usr/sbin/sshd';
 
@@ -102,18 +103,13 @@ export async function startSshd(dir: string, dockerHost: string): Promise<TestSs
 }
 
 async function waitForPort(port: number, child: ChildProcess, log: () => string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
+  const listening = async () => {
     if (child.exitCode !== null) throw new Error(`sshd exited: ${log()}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`sshd did not listen on ${port}: ${log()}`);
+    return portOpen(port);
+  };
+  await waitUntil(listening, { timeoutMs: 5000, what: `sshd on ${port}` }).catch((err: Error) => {
+    throw err.message.startsWith('timed out')
+      ? new Error(`sshd did not listen on ${port}: ${log()}`)
+      : err;
+  });
 }

@@ -5,6 +5,9 @@ import type { TestCerts } from './certs.js';
 
 export interface TlsProxy {
   port: number;
+  /** Drops every open connection and stops listening: the daemon "goes away" for its clients. */
+  cut(): Promise<void>;
+  /** The same as `cut`. */
   close(): Promise<void>;
 }
 
@@ -40,12 +43,13 @@ export async function startTlsProxy(certs: TestCerts, socketPath: string): Promi
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('no tcp address');
-  return {
-    port: address.port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of open) socket.destroy();
-      }),
-  };
+  let listening = true;
+  const cut = () =>
+    new Promise<void>((resolve) => {
+      for (const socket of open) socket.destroy();
+      if (!listening) return resolve();
+      listening = false;
+      server.close(() => resolve());
+    });
+  return { port: address.port, cut, close: cut };
 }

@@ -11,55 +11,44 @@ export interface TestEngine {
   containerdStore: boolean;
 }
 
-export function testEngines(): TestEngine[] {
-  const list = process.env.IMGEXT_TEST_ENGINES;
-  const pairs = list
-    ? list.split(',').map((item) => {
-        const eq = item.indexOf('=');
-        return { name: item.slice(0, eq), host: item.slice(eq + 1) };
-      })
-    : process.env.DOCKER_HOST
-      ? [{ name: 'DOCKER_HOST', host: process.env.DOCKER_HOST }]
-      : [];
-  if (pairs.length === 0) {
-    throw new Error('no engine to test against: run `eval "$(tools/env up)"` first');
-  }
-  return pairs.map(({ name, host }) => ({
+/** "name=host,name=host" (IMGEXT_TEST_ENGINES) into engines; empty items are skipped. */
+export function parseTestEngines(list: string): TestEngine[] {
+  return list
+    .split(',')
+    .filter((item) => item.includes('='))
+    .map((item) => {
+      const eq = item.indexOf('=');
+      return engine(item.slice(0, eq), item.slice(eq + 1));
+    })
+    .filter((e) => e.name.length > 0);
+}
+
+function engine(name: string, host: string): TestEngine {
+  return {
     name,
     host,
     podman: name.includes('podman') || host.includes('podman'),
     containerdStore: name === 'docker-26.1',
-  }));
+  };
+}
+
+/** IMGEXT_TEST_ENGINES, else DOCKER_HOST; throws when there is neither. */
+export function testEngines(env: Record<string, string | undefined> = process.env): TestEngine[] {
+  const engines = env.IMGEXT_TEST_ENGINES
+    ? parseTestEngines(env.IMGEXT_TEST_ENGINES)
+    : env.DOCKER_HOST
+      ? [engine('DOCKER_HOST', env.DOCKER_HOST)]
+      : [];
+  if (engines.length === 0) {
+    throw new Error('no engine to test against: run `eval "$(tools/env up)"` first');
+  }
+  return engines;
 }
 
 /** The stack images tools/env loads into every engine. */
 export const BUILD_IMAGE =
   process.env.IMGEXT_STACK_BUILD_IMAGE ?? 'imgext.local/stack/busybox:build';
 export const RUN_IMAGE = process.env.IMGEXT_STACK_RUN_IMAGE ?? 'imgext.local/stack/busybox:run';
-
-/** A unique-enough suffix for names of things a test creates. */
-export function unique(prefix: string): string {
-  return `${prefix}-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}`;
-}
-
-/** Removes every image tagged in `repo` (podman lists short names as docker.io/<name>). */
-export async function removeImagesOf(
-  client: {
-    images: {
-      list(): Promise<Array<{ Id: string; RepoTags: string[] | null }>>;
-      remove(ref: string, opts: { force: boolean }): Promise<unknown>;
-    };
-  },
-  repo: string,
-): Promise<void> {
-  const images = await client.images.list();
-  for (const image of images) {
-    if (!image.RepoTags?.some((t) => t.startsWith(`${repo}:`) || t.includes(`/${repo}:`))) {
-      continue;
-    }
-    await client.images.remove(image.Id, { force: true }).catch(() => undefined);
-  }
-}
 
 /**
  * HostConfig every test container gets on `engine`. podman 4.3 gives containers
