@@ -7,14 +7,7 @@
 import { EngineClient } from '@imgext/engine-client';
 import { parseTestEngines } from '@imgext/test-support';
 import { describe, expect, it } from 'vitest';
-import {
-  removeBuilt,
-  removeDir,
-  runCli,
-  runImage,
-  SAMPLE_BUILDER,
-  sampleApp,
-} from './build-harness.js';
+import { buildArgv, removeBuilt, removeDir, runCli, runImage, sampleApp } from './build-harness.js';
 
 const engines = parseTestEngines(process.env.IMGEXT_TEST_ENGINES ?? '');
 
@@ -24,12 +17,9 @@ describe.skipIf(engines.length === 0).each(engines)('imgext build on $name', ({ 
     const image = 'imgext-test/build-engines:latest';
     const app = await sampleApp('build switch run');
     try {
-      const run = await runCli(
-        ['build', image, '--builder', SAMPLE_BUILDER, '--path', app, '--trust-builder', '--json'],
-        {
-          env: { ...process.env, DOCKER_HOST: host },
-        },
-      );
+      const run = await runCli(buildArgv(image, app), {
+        env: { ...process.env, DOCKER_HOST: host },
+      });
       expect(run.code, run.stdout + run.stderr).toBe(0);
       const out = await runImage(client, image);
       expect(out).toContain('built with: build-tool 1.0');

@@ -3,13 +3,27 @@
  * make sample apps that select the sample extensions, run the built image, count what the daemon
  * holds, and remove what a test made.
  */
-import { rm } from 'node:fs/promises';
 import type { EngineClient } from '@imgext/engine-client';
 import { cacheVolumes, SESSION_LABEL } from '@imgext/lifecycle';
-import { captureOutput } from '@imgext/test-support';
+import { captureOutput, removeDirIfAny, SAMPLE_BUILDER } from '@imgext/test-support';
 import { main } from '../src/main.js';
 
-export { SAMPLE_BUILDER, sampleApp } from '@imgext/test-support';
+export { removeDirIfAny as removeDir, SAMPLE_BUILDER, sampleApp } from '@imgext/test-support';
+
+/** `imgext build <image>` of `app` with the sample builder, trusted, JSON output, then `extra`. */
+export function buildArgv(image: string, app: string, extra: string[] = []): string[] {
+  return [
+    'build',
+    image,
+    '--builder',
+    SAMPLE_BUILDER,
+    '--path',
+    app,
+    '--trust-builder',
+    '--json',
+    ...extra,
+  ];
+}
 
 export interface CliRun {
   code: number;
@@ -74,6 +88,23 @@ export async function removeBuilt(client: EngineClient, image: string): Promise<
     await client.volumes.remove(v, { force: true }).catch(() => undefined);
 }
 
-export async function removeDir(dir: string | undefined): Promise<void> {
-  if (dir) await rm(dir, { recursive: true, force: true });
+/** What a test file made (images with their cache volumes, app folders), removed in afterAll. */
+export class Made {
+  readonly images: string[] = [];
+  readonly dirs: string[] = [];
+
+  image(ref: string): string {
+    this.images.push(ref);
+    return ref;
+  }
+
+  dir(path: string): string {
+    this.dirs.push(path);
+    return path;
+  }
+
+  async remove(client: EngineClient): Promise<void> {
+    for (const image of this.images) await removeBuilt(client, image);
+    for (const dir of this.dirs) await removeDirIfAny(dir);
+  }
 }

@@ -7,20 +7,12 @@
 import { EngineClient } from '@imgext/engine-client';
 import { SESSION_LABEL } from '@imgext/lifecycle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  removeBuilt,
-  removeDir,
-  runCli,
-  runImage,
-  SAMPLE_BUILDER,
-  sampleApp,
-} from './build-harness.js';
+import { buildArgv, Made, runCli, runImage, sampleApp } from './build-harness.js';
 import { startTlsDaemon, type TlsDaemon } from './tls-daemon.js';
 
 let local: EngineClient;
 let socketPath: string;
-const made: string[] = [];
-const dirs: string[] = [];
+const made = new Made();
 const daemons: TlsDaemon[] = [];
 
 beforeAll(async () => {
@@ -32,8 +24,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const d of daemons) await d.close();
-  for (const image of made) await removeBuilt(local, image);
-  for (const dir of dirs) await removeDir(dir);
+  await made.remove(local);
   await local?.close();
 });
 
@@ -43,14 +34,11 @@ async function remoteBuild(
   onLine?: (l: Record<string, unknown>) => void,
 ) {
   const image = `imgext-test/remote-${name}:latest`;
-  made.push(image);
+  made.image(image);
   const app = await sampleApp('build run');
-  dirs.push(app);
+  made.dir(app);
   const env = { ...process.env, ...daemon.env, IMGEXT_DAEMON_SOCKET: socketPath };
-  const run = await runCli(
-    ['build', image, '--builder', SAMPLE_BUILDER, '--path', app, '--trust-builder', '--json'],
-    { env, ...(onLine ? { onLine } : {}) },
-  );
+  const run = await runCli(buildArgv(image, app), { env, ...(onLine ? { onLine } : {}) });
   return { image, run };
 }
 

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { EngineClient } from '@imgext/engine-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leftovers, removeBuilt, removeDir, SAMPLE_BUILDER, sampleApp } from './build-harness.js';
+import { buildArgv, leftovers, removeBuilt, removeDir, sampleApp } from './build-harness.js';
 
 const bin = resolve(import.meta.dirname, '../bin/imgext.js');
 const built = existsSync(resolve(import.meta.dirname, '../dist/main.js'));
@@ -30,21 +30,9 @@ afterAll(async () => {
 describe.skipIf(!built)('imgext build and SIGINT (the built CLI as a process)', () => {
   it('SIGINT while an extension is applied: exit code 130, nothing of the build left', async () => {
     app = await sampleApp('build run');
-    const child = spawn(
-      process.execPath,
-      [
-        bin,
-        'build',
-        image,
-        '--builder',
-        SAMPLE_BUILDER,
-        '--path',
-        app,
-        '--trust-builder',
-        '--json',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(process.execPath, [bin, ...buildArgv(image, app)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let signalled = false;
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (!signalled && line.includes('"type":"extension.start"')) {

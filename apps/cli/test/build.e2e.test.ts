@@ -10,9 +10,9 @@ import { packFiles } from '@imgext/lifecycle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildSummary } from '../src/commands/build.js';
 import {
+  buildArgv,
   leftovers,
-  removeBuilt,
-  removeDir,
+  Made,
   runCli,
   runImage,
   SAMPLE_BUILDER,
@@ -20,16 +20,14 @@ import {
 } from './build-harness.js';
 
 let client: EngineClient;
-const made: string[] = [];
-const dirs: string[] = [];
+const made = new Made();
 
 beforeAll(async () => {
   client = await EngineClient.connect();
 });
 
 afterAll(async () => {
-  for (const image of made) await removeBuilt(client, image);
-  for (const dir of dirs) await removeDir(dir);
+  await made.remove(client);
   await client?.close();
 });
 
@@ -39,20 +37,10 @@ async function build(
   extra: string[] = [],
   image = `imgext-test/build-${name}:latest`,
 ) {
-  made.push(image);
+  made.image(image);
   const app = await sampleApp(words);
-  dirs.push(app);
-  const run = await runCli([
-    'build',
-    image,
-    '--builder',
-    SAMPLE_BUILDER,
-    '--path',
-    app,
-    '--trust-builder',
-    '--json',
-    ...extra,
-  ]);
+  made.dir(app);
+  const run = await runCli(buildArgv(image, app, extra));
   return { image, run };
 }
 
@@ -208,20 +196,17 @@ describe('imgext build', () => {
 
   it('SIGINT mid-build: nothing of the build is left in the daemon', async () => {
     const image = 'imgext-test/build-sigint:latest';
-    made.push(image);
+    made.image(image);
     const app = await sampleApp('build run');
-    dirs.push(app);
+    made.dir(app);
     const controller = new AbortController();
-    const run = await runCli(
-      ['build', image, '--builder', SAMPLE_BUILDER, '--path', app, '--trust-builder', '--json'],
-      {
-        signal: controller.signal,
-        onLine: (l) => {
-          // Mid-build: the daemon is applying an extension, both branches in flight.
-          if (l.type === 'extension.start') controller.abort(new Error('SIGINT'));
-        },
+    const run = await runCli(buildArgv(image, app), {
+      signal: controller.signal,
+      onLine: (l) => {
+        // Mid-build: the daemon is applying an extension, both branches in flight.
+        if (l.type === 'extension.start') controller.abort(new Error('SIGINT'));
       },
-    );
+    });
     expect(run.code).toBe(130);
     expect(await leftovers(client, image)).toEqual({ containers: 0, volumes: 0, image: false });
   });
@@ -231,7 +216,7 @@ describe('imgext build', () => {
     const runRef = `${registry}/imgext-test/publish-run:latest`;
     const stackRun = process.env.IMGEXT_STACK_RUN_IMAGE ?? 'imgext.local/stack/busybox:run';
     await client.images.tag(stackRun, `${registry}/imgext-test/publish-run`, 'latest');
-    made.push(runRef);
+    made.image(runRef);
     await client.images.push(runRef);
     const image = `${registry}/imgext-test/publish-app:latest`;
     const { run } = await build('publish', 'build', ['--publish', '--run-image', runRef], image);
@@ -257,7 +242,7 @@ describe('imgext build', () => {
     );
     md.lifecycle.apis.platform.supported = ['0.10', '0.11', '0.12'];
     const builder = 'imgext-test/builder-api-0.12:latest';
-    made.push(builder);
+    made.image(builder);
     await client.images.build(
       packFiles([{ path: 'Dockerfile', content: `FROM ${SAMPLE_BUILDER}\n` }], { uid: 0, gid: 0 }),
       {
@@ -267,9 +252,9 @@ describe('imgext build', () => {
       },
     );
     const image = 'imgext-test/build-api-0.12:latest';
-    made.push(image);
+    made.image(image);
     const app = await sampleApp('build switch run');
-    dirs.push(app);
+    made.dir(app);
     const run = await runCli([
       'build',
       image,
@@ -296,7 +281,7 @@ describe('imgext build', () => {
 
   it('--lifecycle-image: the phases that get the daemon socket run in it, the others in the builder', async () => {
     const lifecycleImage = 'imgext-test/lifecycle-image:latest';
-    made.push(lifecycleImage);
+    made.image(lifecycleImage);
     const stackBuild = process.env.IMGEXT_STACK_BUILD_IMAGE ?? 'imgext.local/stack/busybox:build';
     const dockerfile = `FROM ${SAMPLE_BUILDER} AS builder\nFROM ${stackBuild}\nCOPY --from=builder /cnb/lifecycle /cnb/lifecycle\n`;
     await client.images.build(
@@ -324,7 +309,7 @@ describe('imgext build', () => {
 
   it('--env-file and --env reach the platform env (/platform/env), --env winning', async () => {
     const dir = await sampleApp('');
-    dirs.push(dir);
+    made.dir(dir);
     const envFile = join(dir, 'build.env');
     await writeFile(
       envFile,

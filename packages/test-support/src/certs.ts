@@ -21,10 +21,9 @@ function openssl(dir: string, args: string[]): void {
   execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-function selfSignedCa(dir: string, name: string): Pem {
-  openssl(dir, [
-    'req',
-    '-x509',
+/** `openssl req` arguments for a new P-256 key `<name>.key`, unencrypted. */
+function newKey(name: string): string[] {
+  return [
     '-newkey',
     'ec',
     '-pkeyopt',
@@ -32,6 +31,21 @@ function selfSignedCa(dir: string, name: string): Pem {
     '-nodes',
     '-keyout',
     `${name}.key`,
+  ];
+}
+
+function read(dir: string, name: string): Pem {
+  return {
+    cert: readFileSync(join(dir, `${name}.pem`)),
+    key: readFileSync(join(dir, `${name}.key`)),
+  };
+}
+
+function selfSignedCa(dir: string, name: string): Pem {
+  openssl(dir, [
+    'req',
+    '-x509',
+    ...newKey(name),
     '-out',
     `${name}.pem`,
     '-days',
@@ -39,27 +53,11 @@ function selfSignedCa(dir: string, name: string): Pem {
     '-subj',
     `/CN=${name}`,
   ]);
-  return {
-    cert: readFileSync(join(dir, `${name}.pem`)),
-    key: readFileSync(join(dir, `${name}.key`)),
-  };
+  return read(dir, name);
 }
 
 function signed(dir: string, name: string, ca: string, extensions: string): Pem {
-  openssl(dir, [
-    'req',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    `${name}.key`,
-    '-out',
-    `${name}.csr`,
-    '-subj',
-    `/CN=${name}`,
-  ]);
+  openssl(dir, ['req', ...newKey(name), '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
   writeFileSync(join(dir, `${name}.ext`), extensions);
   openssl(dir, [
     'x509',
@@ -78,10 +76,7 @@ function signed(dir: string, name: string, ca: string, extensions: string): Pem 
     '-extfile',
     `${name}.ext`,
   ]);
-  return {
-    cert: readFileSync(join(dir, `${name}.pem`)),
-    key: readFileSync(join(dir, `${name}.key`)),
-  };
+  return read(dir, name);
 }
 
 /** Makes a CA, a server and a client certificate (and an unrelated CA) with the openssl CLI. */
