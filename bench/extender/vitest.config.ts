@@ -9,8 +9,6 @@ export default defineConfig({
   root: here('.'),
   resolve: {
     conditions: sourceConditions,
-    // Until bench/package.json lists @imgext/extender, resolve it to its sources directly.
-    alias: { '@imgext/extender': here('../../packages/extender/src/index.ts') },
   },
   ssr: { resolve: { conditions: sourceConditions } },
   test: { include: ['run.ts'], testTimeout: 0, hookTimeout: 0 },
