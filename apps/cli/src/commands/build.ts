@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
-import type { ExtenderEvent, PullPolicy } from '@imgext/extender';
+import type { PullPolicy } from '@imgext/extender';
 import {
   BuildAppError,
   type BuildBranch,
@@ -19,6 +19,7 @@ import {
 } from '@imgext/lifecycle';
 import type { CommandContext, CommandDefinition, Output } from '../command.js';
 import { UsageError } from '../errors.js';
+import { renderExtenderEvent } from '../render/extender-events.js';
 
 export type { BuildSummary } from '@imgext/lifecycle';
 
@@ -255,60 +256,6 @@ function renderLifecycleEvent(output: Output, e: LifecycleEvent): void {
       });
       break;
     case 'resource':
-      break;
-  }
-}
-
-function renderExtenderEvent(output: Output, e: ExtenderEvent): void {
-  switch (e.type) {
-    case 'extension.start':
-      output.event({
-        type: 'extension.start',
-        message: `applying ${e.kind}.Dockerfile of ${e.extension}`,
-        data: { kind: e.kind, extension: e.extension },
-      });
-      break;
-    case 'extension.output':
-      output.log(`extend ${e.kind}`, e.text);
-      break;
-    case 'extension.applied':
-      output.event({
-        type: 'extension.applied',
-        message: `${e.extension} extended the ${e.kind} image (${e.steps} steps, ${e.cacheHits} cached)`,
-        data: {
-          kind: e.kind,
-          extension: e.extension,
-          imageId: e.imageId,
-          steps: e.steps,
-          cacheHits: e.cacheHits,
-        },
-      });
-      break;
-    case 'warning':
-      output.warn(e.message, { ...(e.extension ? { extension: e.extension } : {}) });
-      break;
-    case 'run-image.switch':
-      output.event({
-        type: 'run-image.switch',
-        message: `run image switched to ${e.to}`,
-        data: { from: e.from, to: e.to },
-      });
-      break;
-    case 'run-image.pull':
-      output.event({
-        type: 'run-image.pull',
-        message: `pulling ${e.image}`,
-        data: { image: e.image },
-      });
-      break;
-    case 'layout.done':
-      output.event({
-        type: 'layout.done',
-        message: `run image layout written (${e.layers} layers, ${e.bytes} bytes)`,
-        data: { layers: e.layers, bytes: e.bytes },
-      });
-      break;
-    default:
       break;
   }
 }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
 import { buildContext, CONTEXT_DOCKERFILE } from '@imgext/extender';
+import { captureOutput } from '@imgext/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../main.js';
 import { splitTag } from './extend.js';
@@ -11,19 +12,6 @@ import { splitTag } from './extend.js';
 const host = process.env.DOCKER_HOST;
 const RUN_IMAGE = process.env.IMGEXT_STACK_RUN_IMAGE ?? 'imgext.local/stack/busybox:run';
 const run = Math.random().toString(36).slice(2, 8);
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    streams: {
-      stdout: { write: (t: string) => out.push(t) },
-      stderr: { write: (t: string) => err.push(t) },
-    },
-    stdout: () => out.join(''),
-    stderr: () => err.join(''),
-  };
-}
 
 async function tree(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'imgext-cli-extend-'));
@@ -77,7 +65,7 @@ describe.skipIf(!host)('imgext extend (against the real engine at DOCKER_HOST)',
     });
     const layout = join(generated, 'layout');
     dirs.push(generated);
-    const io = capture();
+    const io = captureOutput();
     const code = await main(
       [
         'extend',
@@ -133,7 +121,7 @@ describe.skipIf(!host)('imgext extend (against the real engine at DOCKER_HOST)',
       'build/imgext-test_old/Dockerfile': 'ARG base_image\nFROM ${base_image}\nEXPOSE 8080\n',
     });
     dirs.push(generated);
-    const io = capture();
+    const io = captureOutput();
     const code = await main(
       ['extend', '--kind', 'build', '--generated', generated, '--base', base],
       {
@@ -149,7 +137,7 @@ describe.skipIf(!host)('imgext extend (against the real engine at DOCKER_HOST)',
   it('fails with exit 1 and the extension and line in the message', async () => {
     const generated = await tree({ 'imgext-test_bad/build.Dockerfile': 'FROM ${base_image}\n' });
     dirs.push(generated);
-    const io = capture();
+    const io = captureOutput();
     const code = await main(
       ['extend', '--kind', 'build', '--generated', generated, '--base', base],
       {
@@ -162,7 +150,7 @@ describe.skipIf(!host)('imgext extend (against the real engine at DOCKER_HOST)',
   });
 
   it('refuses --layout for the build kind (usage, exit 2)', async () => {
-    const io = capture();
+    const io = captureOutput();
     const code = await main(
       ['extend', '--kind', 'build', '--generated', '.', '--base', base, '--layout', '/tmp/x'],
       { ...io.streams, env: process.env },

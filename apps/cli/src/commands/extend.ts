@@ -2,16 +2,11 @@
 import { access, readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
-import {
-  directorySink,
-  type ExtenderEvent,
-  type ExtendResult,
-  extend,
-  type PullPolicy,
-} from '@imgext/extender';
+import { directorySink, type ExtendResult, extend, type PullPolicy } from '@imgext/extender';
 import { parseGroup } from '@imgext/metadata';
-import type { CommandDefinition, Output } from '../command.js';
+import type { CommandDefinition } from '../command.js';
 import { UsageError } from '../errors.js';
+import { renderExtenderEvent } from '../render/extender-events.js';
 
 export interface ExtendArgs {
   kind: 'build' | 'run';
@@ -99,7 +94,7 @@ export const extendCommand: CommandDefinition<ExtendArgs> = {
         networkMode: args.network,
         pullPolicy: args.pullPolicy,
         signal: ctx.signal,
-        onEvent: (e) => render(ctx.output, e),
+        onEvent: (e) => renderExtenderEvent(ctx.output, e),
         ...(order ? { order } : {}),
         ...(args.app ? { appDir: path(args.app) } : {}),
         ...(args.layout ? { layout: directorySink(path(args.layout)) } : {}),
@@ -146,44 +141,4 @@ function toJson(r: ExtendResult) {
     warnings: r.warnings,
     ...(r.layout ? { layout: { layers: r.layout.layers.length, bytes: r.layout.bytes } } : {}),
   };
-}
-
-function render(output: Output, e: ExtenderEvent): void {
-  switch (e.type) {
-    case 'extension.output':
-      output.log(`extend ${e.kind}`, e.text);
-      return;
-    case 'warning':
-      output.warn(e.message, e.extension ? { extension: e.extension } : {});
-      return;
-    case 'extension.start':
-      output.event({
-        type: e.type,
-        message: `applying ${e.dockerfile} (${e.extension})`,
-        data: { ...e },
-      });
-      return;
-    case 'extension.applied':
-      output.event({
-        type: e.type,
-        message: `${e.extension}: ${e.imageId} (${e.steps} steps, ${e.cacheHits} cached)`,
-        data: { ...e },
-      });
-      return;
-    case 'run-image.switch':
-      output.event({ type: e.type, message: `run image switched to ${e.to}`, data: { ...e } });
-      return;
-    case 'run-image.pull':
-      output.event({ type: e.type, message: `pulling ${e.image}`, data: { ...e } });
-      return;
-    case 'layout.done':
-      output.event({
-        type: e.type,
-        message: `layout written: ${e.layers} layers, ${e.bytes} bytes`,
-        data: { ...e },
-      });
-      return;
-    default:
-      return;
-  }
 }
