@@ -234,6 +234,32 @@ describe('imgext build', () => {
     expect(await runImage(client, image)).toContain('built with: build-tool 1.0');
   });
 
+  it('--publish with a run-image extension: the layout goes on the registry run image', async () => {
+    const registry = process.env.IMGEXT_REGISTRY ?? '127.0.0.1:5000';
+    const runRef = `${registry}/imgext-test/publish-ext-run:latest`;
+    const stackRun = process.env.IMGEXT_STACK_RUN_IMAGE ?? 'imgext.local/stack/busybox:run';
+    await client.images.tag(stackRun, `${registry}/imgext-test/publish-ext-run`, 'latest');
+    made.image(runRef);
+    await client.images.push(runRef);
+    const runTop = (await client.images.inspect(runRef)).RootFS.Layers?.at(-1);
+    const image = `${registry}/imgext-test/publish-ext-app:latest`;
+    const { run } = await build(
+      'publish-ext',
+      'build run',
+      ['--publish', '--run-image', runRef],
+      image,
+    );
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    await client.images.pull(image);
+    const out = await runImage(client, image);
+    expect(out).toContain('built with: build-tool 1.0');
+    expect(out).toContain('run image tool: run-tool 1.0');
+    const labels = (await client.images.inspect(image)).Config?.Labels ?? {};
+    const md = JSON.parse(labels['io.buildpacks.lifecycle.metadata'] ?? '{}');
+    expect(md.runImage.topLayer).toBe(runTop);
+    expect(md.runImage.reference).toContain('imgext-test/publish-ext-run');
+  });
+
   it('a builder whose lifecycle offers only platform API 0.10-0.12: the old generated layout, experimental mode', async () => {
     const md = JSON.parse(
       (await client.images.inspect(SAMPLE_BUILDER)).Config?.Labels?.[

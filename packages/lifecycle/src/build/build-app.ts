@@ -28,7 +28,6 @@ import {
   restorerArgs,
 } from '../phase-args.js';
 import { readAnalyzed, withExtend, writeAnalyzed } from './analyzed-file.js';
-import { BuildAppError } from './build-error.js';
 import { type BuildEvent, type BuildEventListener, isBuildBranch } from './build-events.js';
 import { type BuildSummary, summarizeBuild } from './build-summary.js';
 import { builderMetadata, cnbUser, findBuilder } from './builder-image.js';
@@ -157,12 +156,6 @@ export async function buildApp(
         : undefined;
     if (order.length > 0) {
       emit({ type: 'extensions-detected', extensions: order, extendRun, switchedTo });
-    }
-    if (extendRun && !daemon) {
-      throw new BuildAppError(
-        'ERR_UNSUPPORTED',
-        'run-image extension with --publish is not supported yet: build to the daemon, then push',
-      );
     }
     if (switchedTo && daemon) await ensureImage(client, switchedTo, pullPolicy, { signal });
     // The restorer must not see extend = true: it would try a registry pull of the run image into

@@ -2,7 +2,6 @@
 export type BuildAppErrorCode =
   | 'ERR_BUILDER_NOT_FOUND'
   | 'ERR_NOT_A_BUILDER'
-  | 'ERR_UNSUPPORTED'
   | 'ERR_NO_RUN_IMAGE'
   | 'ERR_NO_ANALYZED'
   | 'ERR_INVALID_ENV';
