@@ -37,7 +37,8 @@ ensure_lifecycle() {
   local tmp=$dir.tmp.$$ log=$IMGEXT_CACHE/logs/lifecycle-build.log
   rm -rf "$tmp"
   mkdir -p "$tmp" "$(dirname "$log")"
-  if ! (cd "$TOOLS_DIR/lifecycle" && CGO_ENABLED=0 go build -trimpath \
+  # XDG_CONFIG_HOME: the go command keeps its telemetry counters under the user config folder.
+  if ! (cd "$TOOLS_DIR/lifecycle" && XDG_CONFIG_HOME=$IMGEXT_CACHE/config CGO_ENABLED=0 go build -trimpath \
     -ldflags "-s -w -X github.com/buildpacks/lifecycle/cmd.Version=$LIFECYCLE_VERSION" \
     -o "$tmp/" github.com/buildpacks/lifecycle/cmd/lifecycle github.com/buildpacks/lifecycle/cmd/launcher) >"$log" 2>&1; then
     log_tail "$log"
