@@ -86,7 +86,7 @@ ensure_sample_builder() {
     image_id "$engine" "$STACK_RUN_IMAGE"
     cat "$lc/.built-from"
     cd "$SAMPLE_DIR" && find . -path ./app -prune -o -type f -print | LC_ALL=C sort | xargs sha256sum
-    sha256sum "$TOOLS_DIR/lib/builder.sh"
+    sha256sum <"$TOOLS_DIR/lib/builder.sh"
   ) | sha256sum | cut -c1-16)
   if [ "$(image_label "$engine" "$SAMPLE_RUN_ALT_IMAGE" imgext.sample.inputs)" != "$hash" ]; then
     say "making $SAMPLE_RUN_ALT_IMAGE in engine $engine"

@@ -12,6 +12,9 @@ export GOCACHE=${GOCACHE_OVERRIDE:-$IMGEXT_CACHE/go-build}
 export GOFLAGS=${GOFLAGS:--mod=mod}
 export GOFLAGS="${GOFLAGS/-buildvcs=false/} -buildvcs=false"
 export TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
+# turbo's task cache (typecheck, build) outlives a clone: content-hashed, so a fresh clone of the
+# same sources reuses it.
+export TURBO_CACHE_DIR=${TURBO_CACHE_DIR:-$IMGEXT_CACHE/turbo}
 # Temporary files of tools and tests stay in the project cache too.
 export TMPDIR=$IMGEXT_CACHE/tmp
 mkdir -p "$TMPDIR"
