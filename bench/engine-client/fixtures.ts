@@ -2,6 +2,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// The seeded PRNG the tests use too, so every run and every child sees the same bytes.
+import { prng } from '@imgext/test-support';
 
 const FIXTURE_DIR = 'BENCH_FIXTURE_DIR';
 
@@ -21,18 +23,6 @@ export function writeFixtures(demuxBytes: number, jsonBytes: number): () => void
   return () => {
     rmSync(dir, { recursive: true, force: true });
     delete process.env[FIXTURE_DIR];
-  };
-}
-
-/** A small PRNG (mulberry32) so every run and every child sees the same bytes. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
