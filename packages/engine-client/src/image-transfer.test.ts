@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream';
-import { RUN_IMAGE, removeImagesOf, testEngines, unique } from '@imgext/test-support';
+import { removeImagesOf, testEngines, unique } from '@imgext/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tarStream, untar } from '../test/tar.js';
+import { buildUniqueImage } from '../test/unique-image.js';
 import { EngineClient } from './client.js';
 import { AbortedError } from './errors.js';
 
@@ -10,12 +11,7 @@ describe.each(testEngines())('save, load and import on $name', (engine) => {
   const repo = `imgext-test/${unique('transfer')}`;
   const ref = `${repo}:saved`;
 
-  beforeAll(async () => {
-    await client.images.build(
-      tarStream([{ name: 'Dockerfile', content: `FROM ${RUN_IMAGE}\nLABEL unique=${repo}\n` }]),
-      { tags: [ref], networkMode: 'none' },
-    );
-  });
+  beforeAll(() => buildUniqueImage(client, repo, ref));
 
   afterAll(async () => {
     await removeImagesOf(client, repo);

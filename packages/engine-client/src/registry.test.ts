@@ -1,6 +1,6 @@
-import { RUN_IMAGE, removeImagesOf, testEngines, unique } from '@imgext/test-support';
+import { removeImagesOf, testEngines, unique } from '@imgext/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tarStream } from '../test/tar.js';
+import { buildUniqueImage } from '../test/unique-image.js';
 import type { PullProgressEvent } from './api.js';
 import { EngineClient } from './client.js';
 import { EngineError, PullError } from './errors.js';
@@ -13,13 +13,7 @@ describe.each(testEngines())('registry push and pull on $name', (engine) => {
   const ref = `${repo}:v1`;
   let pushedDigest = '';
 
-  beforeAll(async () => {
-    // a unique image, so the registry never already has it
-    await client.images.build(
-      tarStream([{ name: 'Dockerfile', content: `FROM ${RUN_IMAGE}\nLABEL unique=${repo}\n` }]),
-      { tags: [ref], networkMode: 'none' },
-    );
-  });
+  beforeAll(() => buildUniqueImage(client, repo, ref));
 
   afterAll(async () => {
     await removeImagesOf(client, repo);
