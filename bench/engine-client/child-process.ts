@@ -9,6 +9,8 @@ export interface ChildResult {
   /** Input bytes processed. */
   bytes: number;
   seconds: number;
+  /** CPU time (user + system) the client process spent on the measured work. */
+  cpuSeconds: number;
   /** Frames or JSON objects seen (sanity check). */
   items: number;
   /** RSS right before the measured work, and the process's peak RSS (MiB). */

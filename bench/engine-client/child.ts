@@ -9,7 +9,7 @@ import { demux, jsonLines } from '@imgext/engine-client';
 import Dockerode from 'dockerode';
 import type { ChildResult, ChildScenario } from './child-process.js';
 import { type ClientName, openClients } from './clients.js';
-import { config } from './config.js';
+import { config, contextDockerfile } from './config.js';
 import { chunks, fixtureFile } from './fixtures.js';
 import { MiB } from './measure.js';
 import { tarStream } from './tar.js';
@@ -30,10 +30,13 @@ function counter(): { sink: Writable; bytes: () => number } {
 
 async function timed(bytes: number, work: () => Promise<number>): Promise<ChildResult> {
   const baselineRssMb = rssMb();
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const items = await work();
   const seconds = (performance.now() - start) / 1000;
-  return { bytes, seconds, items, baselineRssMb, peakRssMb: peakMb() };
+  const used = process.cpuUsage(cpu);
+  const cpuSeconds = (used.user + used.system) / 1e6;
+  return { bytes, seconds, cpuSeconds, items, baselineRssMb, peakRssMb: peakMb() };
 }
 
 async function demuxBench(client: ClientName): Promise<ChildResult> {
@@ -111,7 +114,7 @@ async function jsonLinesBench(client: ClientName): Promise<ChildResult> {
 async function buildContextBench(client: ClientName): Promise<ChildResult> {
   const clients = await openClients();
   const tag = `imgext-test/bench-context:${client}`;
-  const dockerfile = Buffer.from(`FROM ${config.image}\nLABEL imgext.bench=context\n`);
+  const dockerfile = Buffer.from(contextDockerfile);
   const context = () =>
     Readable.from(
       tarStream([

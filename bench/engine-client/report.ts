@@ -21,8 +21,8 @@ export function speedup(row: Row, other: ClientName): number | undefined {
   return row.higherIsBetter ? ec / o : o / ec;
 }
 
-const fmt = (v: number | undefined, digits = 1) =>
-  v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v.toFixed(digits);
+const fmt = (v: number | undefined) =>
+  v === undefined ? '–' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 const ratio = (v: number | undefined) => (v === undefined ? '–' : `${v.toFixed(2)}x`);
 const rss = (row: Row) =>
   row.rss

@@ -16,6 +16,7 @@ import { smallRequests } from './scenarios/small-requests.js';
 import { streamParsing } from './scenarios/stream-parsing.js';
 
 const started = performance.now();
+const selected = (group: string) => !config.only || config.only.has(group);
 const clients = await openClients();
 const rows: Row[] = [];
 const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
@@ -27,11 +28,11 @@ const step = async <T>(name: string, fn: () => Promise<T>): Promise<T> => {
 
 try {
   const version = await clients.engine.version();
-  rows.push(...(await step('(a) small requests', () => smallRequests(clients))));
-  rows.push(...(await step('(b) in-memory parsing', () => streamParsing())));
-  rows.push(await step('(b) real logs', () => containerLogs(clients)));
-  rows.push(await step('(c) build context', () => buildContext(clients)));
-  rows.push(await step('(d) container run', () => containerRun(clients)));
+  if (selected('a')) rows.push(...(await step('(a) small requests', () => smallRequests(clients))));
+  if (selected('b')) rows.push(...(await step('(b) in-memory parsing', () => streamParsing())));
+  if (selected('b')) rows.push(await step('(b) real logs', () => containerLogs(clients)));
+  if (selected('c')) rows.push(...(await step('(c) build context', () => buildContext(clients))));
+  if (selected('d')) rows.push(await step('(d) container run', () => containerRun(clients)));
 
   const minutes = (performance.now() - started) / 60_000;
   const setting = [
@@ -43,23 +44,27 @@ try {
   const table = textTable(rows);
   console.log(`\n${table}\n`);
   for (const line of [...setting, ...notes(rows)]) console.log(line);
-  const out = fileURLToPath(new URL('../results/engine-client.md', import.meta.url));
-  mkdirSync(fileURLToPath(new URL('../results/', import.meta.url)), { recursive: true });
-  writeFileSync(
-    out,
-    [
-      '# engine-client benchmark',
-      '',
-      `Measured ${new Date().toISOString()} by \`pnpm bench\` (bench/engine-client/run.ts).`,
-      '',
-      ...setting.map((s) => `${s}\n`),
-      markdownTable(rows),
-      '',
-      ...notes(rows),
-      '',
-    ].join('\n'),
-  );
-  console.log(`\nwritten to ${out}`);
+  if (config.only) {
+    console.log(`\nBENCH_ONLY: a partial run; results/engine-client.md is left as it is.`);
+  } else {
+    const out = fileURLToPath(new URL('../results/engine-client.md', import.meta.url));
+    mkdirSync(fileURLToPath(new URL('../results/', import.meta.url)), { recursive: true });
+    writeFileSync(
+      out,
+      [
+        '# engine-client benchmark',
+        '',
+        `Measured ${new Date().toISOString()} by \`pnpm bench\` (bench/engine-client/run.ts).`,
+        '',
+        ...setting.map((s) => `${s}\n`),
+        markdownTable(rows),
+        '',
+        ...notes(rows),
+        '',
+      ].join('\n'),
+    );
+    console.log(`\nwritten to ${out}`);
+  }
 } finally {
   await clients.close();
 }

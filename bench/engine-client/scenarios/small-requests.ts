@@ -40,18 +40,46 @@ export async function smallRequests(c: Clients): Promise<Row[]> {
       await opsPerSecond(table[what][client], 200, 4); // warm-up: connections, JIT
     }
   }
+  const cpuRows: Row[] = [];
   for (const { what, concurrency } of cases) {
-    const results = await alternate(CLIENTS, config.rounds, (client) =>
-      rateFor(table[what][client], config.requestMs, concurrency),
-    );
+    const cpu = Object.fromEntries(CLIENTS.map((cl) => [cl, [] as number[]])) as Record<
+      ClientName,
+      number[]
+    >;
+    const results = await alternate(CLIENTS, config.rounds, async (client) => {
+      const op = table[what][client];
+      let count = 0;
+      const counted = () => {
+        count++;
+        return op();
+      };
+      const before = process.cpuUsage();
+      const rate = await rateFor(counted, config.requestMs, concurrency);
+      const used = process.cpuUsage(before);
+      cpu[client].push((used.user + used.system) / count);
+      return rate;
+    });
+    const name = `${what}, ${concurrency === 1 ? 'sequential' : `${concurrency} concurrent`}`;
     rows.push({
       group: '(a) small requests',
-      name: `${what}, ${concurrency === 1 ? 'sequential' : `${concurrency} concurrent`}`,
+      name,
       unit: 'req/s',
       higherIsBetter: true,
       values: Object.fromEntries(CLIENTS.map((cl) => [cl, median(results[cl])])),
     });
-    process.stderr.write(`  ${rows.at(-1)!.name} done\n`);
+    cpuRows.push({
+      group: '(a) client CPU',
+      name: `${name}: client CPU per request`,
+      unit: 'CPU µs/req',
+      higherIsBetter: false,
+      values: Object.fromEntries(CLIENTS.map((cl) => [cl, median(cpu[cl])])),
+      ...(cpuRows.length === 0
+        ? {
+            note: "the benchmark process's own CPU time (user + system) per request while it ran the row above, median of the rounds: what each client costs on the client side, whatever the daemon's speed. On 2 cores the client and the daemon share the CPUs, so a cheaper client leaves more to the daemon.",
+          }
+        : {}),
+    });
+    process.stderr.write(`  ${name} done\n`);
   }
-  return rows;
+  return [...rows, ...cpuRows];
 }

@@ -12,6 +12,15 @@ export async function childRow(
   rounds: number,
   row: Omit<Row, 'values' | 'rss' | 'unit' | 'higherIsBetter'>,
 ): Promise<Row> {
+  return (await childRows(scenario, rounds, row)).rate;
+}
+
+/** As childRow, plus a row of the client process's median CPU seconds per GiB. */
+export async function childRows(
+  scenario: ChildScenario,
+  rounds: number,
+  row: Omit<Row, 'values' | 'rss' | 'unit' | 'higherIsBetter'>,
+): Promise<{ rate: Row; cpu: Row }> {
   const runs: Record<ClientName, ChildResult[]> = {
     'engine-client': [],
     dockerode: [],
@@ -22,7 +31,7 @@ export async function childRow(
     runs[client].push(result);
     return result.bytes / MiB / result.seconds;
   });
-  return {
+  const rate: Row = {
     ...row,
     unit: 'MiB/s',
     higherIsBetter: true,
@@ -31,6 +40,16 @@ export async function childRow(
       CLIENTS.map((c) => [c, Math.max(...runs[c].map((r) => r.peakRssMb - r.baselineRssMb))]),
     ),
   };
+  const cpu: Row = {
+    group: row.group,
+    name: `${row.name}: client CPU`,
+    unit: 'CPU s/GiB',
+    higherIsBetter: false,
+    values: Object.fromEntries(
+      CLIENTS.map((c) => [c, median(runs[c].map((r) => r.cpuSeconds / (r.bytes / (1024 * MiB))))]),
+    ),
+  };
+  return { rate, cpu };
 }
 
 export async function streamParsing(): Promise<Row[]> {

@@ -67,6 +67,8 @@ export class Transport {
   #connection: Promise<Connection> | undefined;
   #resolved: Connection | undefined;
   #version: Promise<string> | undefined;
+  /** The settled version, so that requests after the first skip a promise turn. */
+  #versionValue: string | undefined;
   #ping: PingResult | undefined;
 
   constructor(options: EngineClientOptions = {}) {
@@ -110,11 +112,18 @@ export class Transport {
           return Promise.reject(new ApiVersionTooOldError(pinned, MIN_API_VERSION));
         }
         this.#version = Promise.resolve(pinned);
+        this.#versionValue = pinned;
       } else {
-        this.#version = this.#negotiate(signal).catch((err: unknown) => {
-          this.#version = undefined;
-          throw err;
-        });
+        this.#version = this.#negotiate(signal).then(
+          (version) => {
+            this.#versionValue = version;
+            return version;
+          },
+          (err: unknown) => {
+            this.#version = undefined;
+            throw err;
+          },
+        );
       }
     }
     return this.#version;
@@ -176,8 +185,12 @@ export class Transport {
 
   /** Sends a request; resolves once the response headers arrived with a 2xx/304 status. */
   async request(spec: RequestSpec): Promise<EngineResponse> {
-    const connection = await this.connection();
-    const version = spec.versioned === false ? undefined : await this.apiVersion(spec.signal);
+    // Once connected and negotiated, no promise turns before the request is dispatched.
+    const connection = this.#resolved ?? (await this.connection());
+    const version =
+      spec.versioned === false
+        ? undefined
+        : (this.#versionValue ?? (await this.apiVersion(spec.signal)));
     const path = `${version ? `/v${version}` : ''}${spec.path}`;
     const ctx: CallContext = {
       method: spec.method,
@@ -209,7 +222,7 @@ export class Transport {
     } catch (err) {
       throw transportError(err, ctx);
     }
-    const response = wrapResponse(res, ctx);
+    const response = new BodyResponse(res, ctx);
     if (res.statusCode >= 300 && res.statusCode !== 304) {
       const text = await response.text().catch(() => '');
       const message = daemonMessage(text) ?? `HTTP ${res.statusCode}`;
@@ -236,6 +249,8 @@ export class Transport {
 
   async close(): Promise<void> {
     const pending = this.#connection;
+    this.#versionValue = undefined;
+    this.#version = undefined;
     this.#connection = undefined;
     this.#resolved = undefined;
     if (pending) await (await pending.catch(() => undefined))?.close();
@@ -256,70 +271,92 @@ function daemonMessage(text: string): string | undefined {
 
 function flatHeaders(raw: Dispatcher.ResponseData['headers']): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(raw)) {
+  for (const key in raw) {
+    const value = raw[key];
     if (value !== undefined)
       out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
   }
   return out;
 }
 
-function wrapResponse(res: Dispatcher.ResponseData, ctx: CallContext): EngineResponse {
-  const body = res.body;
-  const fail = (err: unknown) => transportError(err, ctx);
-  async function* bytes(): AsyncGenerator<Buffer> {
+/** An undici response seen through our own type: typed errors, headers flattened on demand. */
+class BodyResponse implements EngineResponse {
+  readonly statusCode: number;
+  readonly #res: Dispatcher.ResponseData;
+  readonly #ctx: CallContext;
+  #headers: Record<string, string> | undefined;
+
+  constructor(res: Dispatcher.ResponseData, ctx: CallContext) {
+    this.statusCode = res.statusCode;
+    this.#res = res;
+    this.#ctx = ctx;
+  }
+
+  get headers(): Record<string, string> {
+    this.#headers ??= flatHeaders(this.#res.headers);
+    return this.#headers;
+  }
+
+  get body(): AsyncIterable<Buffer> {
+    return { [Symbol.asyncIterator]: () => this.#bytes() };
+  }
+
+  async *#bytes(): AsyncGenerator<Buffer> {
+    const body = this.#res.body;
     let done = false;
     try {
       for await (const chunk of body) yield chunk as Buffer;
       done = true;
     } catch (err) {
-      throw fail(err);
+      throw transportError(err, this.#ctx);
     } finally {
       if (!done) body.destroy();
     }
   }
-  const collect = async (): Promise<string> => {
+
+  async text(): Promise<string> {
     try {
-      return await body.text();
+      return await this.#res.body.text();
     } catch (err) {
-      throw fail(err);
+      throw transportError(err, this.#ctx);
     }
-  };
-  return {
-    statusCode: res.statusCode,
-    headers: flatHeaders(res.headers),
-    body: { [Symbol.asyncIterator]: bytes },
-    text: collect,
-    async json<T>(): Promise<T> {
-      const text = await collect();
-      try {
-        return JSON.parse(text) as T;
-      } catch (cause) {
-        throw new StreamError(`the engine answered ${ctx.method} ${ctx.path} with invalid JSON`, {
-          method: ctx.method,
-          path: ctx.path,
-          statusCode: res.statusCode,
-          cause,
-        });
-      }
-    },
-    async dump() {
-      try {
-        await body.dump();
-      } catch (err) {
-        throw fail(err);
-      }
-    },
-    stream() {
-      const out = new PassThrough();
-      body.on('error', (err) => out.destroy(fail(err)));
-      out.on('close', () => {
-        if (!body.readableEnded) body.destroy();
+  }
+
+  async json<T>(): Promise<T> {
+    const text = await this.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch (cause) {
+      const { method, path } = this.#ctx;
+      throw new StreamError(`the engine answered ${method} ${path} with invalid JSON`, {
+        method,
+        path,
+        statusCode: this.statusCode,
+        cause,
       });
-      body.pipe(out);
-      return out;
-    },
-    destroy() {
-      body.destroy();
-    },
-  };
+    }
+  }
+
+  async dump(): Promise<void> {
+    try {
+      await this.#res.body.dump();
+    } catch (err) {
+      throw transportError(err, this.#ctx);
+    }
+  }
+
+  stream(): Readable {
+    const body = this.#res.body;
+    const out = new PassThrough();
+    body.on('error', (err) => out.destroy(transportError(err, this.#ctx)));
+    out.on('close', () => {
+      if (!body.readableEnded) body.destroy();
+    });
+    body.pipe(out);
+    return out;
+  }
+
+  destroy(): void {
+    this.#res.body.destroy();
+  }
 }
