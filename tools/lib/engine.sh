@@ -165,6 +165,9 @@ start_podman() {
   nproc=$(ulimit -Hu)
   [ "$nofile" = unlimited ] && nofile=1048576
   { [ "$nproc" = unlimited ] || [ "$nproc" -gt 32768 ]; } && nproc=32768
+  # The loopback registry speaks plain http. podman 4.3's compat pull (POST /images/create)
+  # ignores tlsVerify=false (its compat push honours it), so this entry, read through
+  # CONTAINERS_REGISTRIES_CONF, is the only way a Docker-API client can pull from it.
   cat >"$dir/registries.conf" <<CONF
 unqualified-search-registries = []
 [[registry]]

@@ -40,19 +40,24 @@ describe.each(testEngines())('registry push and pull on $name', (engine) => {
     else expect(Id).not.toBe(pushedDigest);
   });
 
-  it.skipIf(engine.podman)(
-    'pulls it back after a local removal (skipped on podman: its compat pull ignores tlsVerify and the http registry is not in its registries.conf)',
-    async () => {
-      expect(pushedDigest).not.toBe('');
-      await client.images.remove(ref);
-      expect(await client.images.find(ref)).toBeUndefined();
-      const events: PullProgressEvent[] = [];
-      await client.images.pull(ref, { onProgress: (e) => events.push(e) });
+  // No tlsVerify here: podman 4.3's compat pull ignores it, and pulls from the plain-http
+  // registry only because tools/env's registries.conf marks it insecure.
+  it('pulls it back after a local removal', async () => {
+    expect(pushedDigest).not.toBe('');
+    await client.images.remove(ref);
+    expect(await client.images.find(ref)).toBeUndefined();
+    const events: PullProgressEvent[] = [];
+    await client.images.pull(ref, { onProgress: (e) => events.push(e) });
+    const image = await client.images.inspect(ref);
+    if (engine.podman) {
+      // podman 4.3 reports no manifest digest while pulling, only per-blob statuses: the
+      // image's config blob (its ID) came through the stream
+      expect(events.some((e) => e.id === image.Id.replace(/^sha256:/, '').slice(0, 12))).toBe(true);
+    } else {
       expect(events.some((e) => e.status.includes(pushedDigest))).toBe(true);
-      const image = await client.images.inspect(ref);
-      expect(image.RepoDigests).toContain(`${repo}@${pushedDigest}`);
-    },
-  );
+    }
+    expect(image.RepoDigests).toContain(`${repo}@${pushedDigest}`);
+  });
 
   it('a pull of a missing tag fails with a typed error carrying the daemon message', async () => {
     const err = await client.images
