@@ -1,20 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SSHD, sshProcessesUsing, startSshd, type TestSshd } from '@imgext/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engineRequest, errorCodes } from '../../test/connection/engine-request.js';
-import { SSHD, startSshd, type TestSshd } from '../../test/connection/sshd.js';
 import { ConnectionError } from '../errors.js';
 import { resolveConnection } from './index.js';
-
-/** ssh processes still running with this test's key folder in their arguments. */
-function sshProcessesUsing(dir: string): string[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .filter((line) => line.includes(dir) && line.trim().split(/\s+/)[1] === 'ssh');
-}
 
 describe.skipIf(!existsSync(SSHD))('ssh connection through a real sshd on 127.0.0.1', () => {
   let dir: string;

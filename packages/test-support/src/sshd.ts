@@ -1,9 +1,13 @@
+/**
+ * A real OpenSSH server for the ssh:// transport tests (`ssh ... docker system dial-stdio`), and
+ * the ssh client processes a test left behind.
+ */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { portOpen, waitUntil } from '@imgext/test-support';
+import { basename, join } from 'node:path';
+import { portOpen, waitUntil } from './wait.js';
 
 export const SSHD = '/usr/sbin/sshd';
 
@@ -14,6 +18,18 @@ export interface TestSshd {
   /** Client arguments with a key the server does not know. */
   wrongKeyArgs: string[];
   close(): Promise<void>;
+}
+
+/**
+ * ssh client processes still running with `dir` (a test's key folder) in their arguments: `ssh`
+ * by any path, or a shell running a script named `ssh` (a wrapper before its exec).
+ */
+export function sshProcessesUsing(dir: string): string[] {
+  const out = execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' });
+  return out.split('\n').filter((line) => {
+    const [, program, script] = line.trim().split(/\s+/);
+    return line.includes(dir) && [program, script].some((a) => a && basename(a) === 'ssh');
+  });
 }
 
 async function freePort(): Promise<number> {

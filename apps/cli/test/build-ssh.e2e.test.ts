@@ -1,0 +1,101 @@
+/**
+ * `imgext build` against the private daemon reached over ssh:// through a real OpenSSH server on
+ * 127.0.0.1: the CLI runs `ssh ... docker system dial-stdio` per connection, as the docker CLI
+ * does. The CLI has no ssh flags (a user's ~/.ssh/config gives them), so the CLI's PATH starts
+ * with a wrapper `ssh` that adds the test's key and options. The daemon-access phases get the
+ * daemon's own socket (IMGEXT_DAEMON_SOCKET), as for any remote daemon.
+ */
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EngineClient } from '@imgext/engine-client';
+import { SESSION_LABEL } from '@imgext/lifecycle';
+import { SSHD, sshProcessesUsing, startSshd, type TestSshd } from '@imgext/test-support';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildArgv, Made, runCli, runImage, sampleApp } from './build-harness.js';
+
+const REAL_SSH = '/usr/bin/ssh';
+
+/** A POSIX shell word: `'...'` with every `'` closed, escaped and reopened. */
+function shellQuote(word: string): string {
+  return `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** `<dir>/bin/ssh`: execs the real ssh with `args` before the caller's, as ~/.ssh/config would. */
+function sshWrapper(dir: string, args: string[]): string {
+  const bin = join(dir, 'bin');
+  mkdirSync(bin, { recursive: true });
+  const script = `#!/bin/sh\nexec ${REAL_SSH} ${args.map(shellQuote).join(' ')} "$@"\n`;
+  writeFileSync(join(bin, 'ssh'), script);
+  chmodSync(join(bin, 'ssh'), 0o755);
+  return bin;
+}
+
+/**
+ * The containers and volumes carrying the session label, by name. The engine is shared with
+ * other test runs, so a test compares what exists after its build with what existed before.
+ */
+async function sessionResources(client: EngineClient): Promise<string[]> {
+  const filters = { label: [SESSION_LABEL] };
+  const containers = await client.containers.list({ all: true, filters });
+  const volumes = await client.volumes.list({ filters });
+  return [
+    ...containers.map((c) => `container ${c.Names[0] ?? c.Id}`),
+    ...volumes.map((v) => `volume ${v.Name}`),
+  ];
+}
+
+describe.skipIf(!existsSync(SSHD))('imgext build through an ssh:// daemon (real sshd)', () => {
+  let local: EngineClient;
+  let socketPath: string;
+  let dir: string;
+  let sshd: TestSshd | undefined;
+  const made = new Made();
+
+  beforeAll(async () => {
+    local = await EngineClient.connect();
+    if (local.endpoint.transport !== 'unix')
+      throw new Error('these tests need DOCKER_HOST=unix://... of a private daemon');
+    socketPath = local.endpoint.host.replace(/^unix:\/\//, '');
+    dir = mkdtempSync(join(tmpdir(), 'imgext-cli-sshd-'));
+    sshd = await startSshd(dir, local.endpoint.host);
+  });
+
+  afterAll(async () => {
+    await sshd?.close();
+    await made.remove(local);
+    await local?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('builds with build and run extensions; the image runs; no ssh or session is left', async () => {
+    if (!sshd) throw new Error('no sshd');
+    const image = made.image('imgext-test/remote-ssh:latest');
+    const app = made.dir(await sampleApp('build run'));
+    const bin = sshWrapper(dir, sshd.clientArgs);
+    const env = {
+      ...process.env,
+      PATH: `${bin}:${process.env.PATH ?? ''}`,
+      DOCKER_HOST: `ssh://root@127.0.0.1:${sshd.port}`,
+      IMGEXT_DAEMON_SOCKET: socketPath,
+    };
+    const before = new Set(await sessionResources(local));
+    // The build really goes through the wrapper's ssh: seen while the first extension applies.
+    let sshDuringBuild: string[] | undefined;
+    const run = await runCli(buildArgv(image, app), {
+      env,
+      onLine: (l) => {
+        if (l.type === 'extension.start' && !sshDuringBuild)
+          sshDuringBuild = sshProcessesUsing(dir);
+      },
+    });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(sshDuringBuild?.length).toBeGreaterThan(0);
+    expect(sshProcessesUsing(dir)).toEqual([]);
+    const left = (await sessionResources(local)).filter((r) => !before.has(r));
+    expect(left).toEqual([]);
+    const out = await runImage(local, image);
+    expect(out).toContain('built with: build-tool 1.0');
+    expect(out).toContain('run image tool: run-tool 1.0');
+  });
+});
