@@ -161,6 +161,8 @@ export type BuildProgressEvent =
   | { type: 'step'; step: number; total: number; instruction: string; raw: string }
   | { type: 'output'; text: string }
   | { type: 'cache-hit' }
+  /** A step committed a new image (short ID): see BuildResult.newImageIds. */
+  | { type: 'committed'; id: string }
   | { type: 'aux'; id: string }
   | { type: 'status'; status: string; id?: string; progress?: string };
 
@@ -172,6 +174,12 @@ export interface BuildResult {
   /** Number of steps served from the build cache ('---> Using cache'). */
   cacheHits: number;
   steps: number;
+  /**
+   * Short IDs of the images this build committed, one per step that was not a FROM or a cache
+   * hit, in order (the classic builder's ' ---> <id>' lines; the last is the result). On the
+   * containerd image store they remain as untagged images, kept as the build cache.
+   */
+  newImageIds: string[];
 }
 
 export interface RegistryAuth {

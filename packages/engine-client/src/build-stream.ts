@@ -10,6 +10,9 @@ import { BuildError } from './errors.js';
 const STEP = /^(?:Step|STEP) (\d+)\/(\d+) ?: ?(.*)$/;
 const CACHE_HIT = /^\s*-+>\s*Using cache\b/;
 const SUCCESS = /^Successfully built ([0-9a-f]{12,64})\s*$/;
+/** ' ---> 5d41402abc4b' (docker) or '--> 5d41402abc4b' (podman, 11 hex digits): the image a step ended with. */
+const STEP_IMAGE = /^\s*-+>\s*([0-9a-f]{10,64})\s*$/;
+const FROM = /^FROM\b/i;
 
 interface BuildMessage {
   stream?: unknown;
@@ -28,7 +31,11 @@ export class BuildStreamReader {
   imageId: string | undefined;
   /** The short ID of "Successfully built <id>", for engines that send no aux.ID. */
   builtId: string | undefined;
+  /** Images this build committed (not FROM bases, not cache hits), in step order. */
+  readonly newImageIds: string[] = [];
   #step: string | undefined;
+  /** What the next step-image line stands for. */
+  #next: 'base' | 'cached' | 'new' | undefined;
   #partial = '';
   readonly #onProgress: ((event: BuildProgressEvent) => void) | undefined;
 
@@ -69,6 +76,7 @@ export class BuildStreamReader {
         statusCode: 200,
         ...(this.#step ? { step: this.#step } : {}),
         transcript: this.transcript,
+        newImageIds: this.newImageIds,
       });
     }
   }
@@ -81,6 +89,7 @@ export class BuildStreamReader {
       transcript: this.transcript,
       cacheHits: this.cacheHits,
       steps: this.steps,
+      newImageIds: this.newImageIds,
     };
   }
 
@@ -102,6 +111,7 @@ export class BuildStreamReader {
     if (step) {
       this.steps++;
       this.#step = line;
+      this.#next = FROM.test(step[3] ?? '') ? 'base' : 'new';
       this.#emit({
         type: 'step',
         step: Number(step[1]),
@@ -113,7 +123,17 @@ export class BuildStreamReader {
     }
     if (CACHE_HIT.test(line)) {
       this.cacheHits++;
+      this.#next = 'cached';
       this.#emit({ type: 'cache-hit' });
+      return;
+    }
+    const image = STEP_IMAGE.exec(line);
+    if (image) {
+      if (this.#next === 'new') {
+        this.newImageIds.push(image[1]!);
+        this.#emit({ type: 'committed', id: image[1]! });
+      }
+      this.#next = undefined;
       return;
     }
     const built = SUCCESS.exec(line);

@@ -95,10 +95,15 @@ export class BuildError extends EngineError {
   readonly step: string | undefined;
   /** Every text line of the build output up to the failure. */
   readonly transcript: string[];
+  /**
+   * Short IDs of the images the failed build committed before it failed (steps that were not
+   * cache hits): with the classic builder they stay behind as untagged images.
+   */
+  readonly newImageIds: string[];
 
   constructor(
     message: string,
-    details: EngineErrorDetails & { step?: string; transcript: string[] },
+    details: EngineErrorDetails & { step?: string; transcript: string[]; newImageIds?: string[] },
   ) {
     super(
       details.step ? `build failed at ${details.step}: ${message}` : `build failed: ${message}`,
@@ -109,6 +114,7 @@ export class BuildError extends EngineError {
     );
     this.step = details.step;
     this.transcript = details.transcript;
+    this.newImageIds = details.newImageIds ?? [];
   }
 }
 

@@ -61,12 +61,33 @@ describe.each(testEngines())('images on $name', (engine) => {
       },
     );
     expect(result.imageId).toBe(builtId);
+    expect(result.newImageIds).toEqual([]);
     expect(result.steps).toBeGreaterThanOrEqual(5);
     expect(result.cacheHits).toBeGreaterThanOrEqual(3);
     expect(events.filter((e) => e.type === 'cache-hit')).toHaveLength(result.cacheHits);
     const steps = events.filter((e) => e.type === 'step');
     expect(steps[0]).toMatchObject({ step: 1, instruction: expect.stringMatching(/^FROM /) });
     expect(result.transcript.some((line) => /^(Step|STEP) 1\/\d+/.test(line))).toBe(true);
+  });
+
+  it('names the images a build committed: one per step, the last is the result', async () => {
+    const marker = unique('steps');
+    const result = await client.images.build(
+      dockerfile(`RUN echo ${marker} > /tmp/marker\nLABEL step=two\n`),
+      { networkMode: 'none', noCache: true },
+    );
+    try {
+      expect(result.newImageIds).toHaveLength(2);
+      const [first, last] = await Promise.all(
+        result.newImageIds.map((id) => client.images.inspect(id)),
+      );
+      expect(last?.Id).toBe(result.imageId);
+      expect(first?.Id).not.toBe(result.imageId);
+    } finally {
+      await client.images.remove(result.imageId, { force: true });
+      for (const id of result.newImageIds)
+        await client.images.remove(id, { force: true }).catch(() => undefined);
+    }
   });
 
   it('turns an in-band failure after the 200 into a BuildError naming the step', async () => {

@@ -379,6 +379,77 @@ describe('JSON-lines streams from the wire', () => {
     expect(result).toMatchObject({ imageId: `sha256:${'a'.repeat(64)}`, cacheHits: 1, steps: 2 });
   });
 
+  it('build: new step images are told apart from FROM bases and cache hits (docker and podman wording)', async () => {
+    const docker = [
+      'Step 1/4 : FROM base',
+      ' ---> 111111111111',
+      'Step 2/4 : RUN a',
+      ' ---> Using cache',
+      ' ---> 222222222222',
+      'Step 3/4 : RUN b',
+      ' ---> Running in 999999999999',
+      ' ---> Removed intermediate container 999999999999',
+      ' ---> 333333333333',
+      'Step 4/4 : LABEL c=d',
+      ' ---> Running in 888888888888',
+      ' ---> 444444444444',
+      'Successfully built 444444444444',
+    ];
+    const podman = [
+      'STEP 1/3: FROM base',
+      'STEP 2/3: RUN a',
+      '--> Using cache 2222222222222222222222222222222222222222222222222222222222222222',
+      '--> 222222222222',
+      'STEP 3/3: RUN b',
+      'COMMIT',
+      '--> 33333333333',
+      '333333333333333333333333333333333333333333333333333333333333333a',
+    ];
+    for (const [wording, expected] of [
+      [docker, ['333333333333', '444444444444']],
+      [podman, ['33333333333']],
+    ] as const) {
+      const c = await start({
+        handler: async (req, res) => {
+          for await (const _ of req);
+          res.end(
+            [
+              ...wording.map((line) => JSON.stringify({ stream: `${line}\n` })),
+              JSON.stringify({ aux: { ID: `sha256:${'3'.repeat(64)}` } }),
+            ].join('\n'),
+          );
+        },
+      });
+      const committed: string[] = [];
+      const result = await c.images.build(tarStream([]), {
+        onProgress: (e) => {
+          if (e.type === 'committed') committed.push(e.id);
+        },
+      });
+      expect(result.newImageIds).toEqual(expected);
+      expect(committed).toEqual(expected);
+    }
+  });
+
+  it('build: a failure keeps the IDs of the images committed before it', async () => {
+    const c = await start({
+      handler: async (req, res) => {
+        for await (const _ of req);
+        res.end(
+          [
+            '{"stream":"Step 1/3 : FROM base\\n ---\\u003e 111111111111\\n"}',
+            '{"stream":"Step 2/3 : RUN a\\n ---\\u003e Running in 9\\n ---\\u003e 222222222222\\n"}',
+            '{"stream":"Step 3/3 : RUN false\\n"}',
+            '{"errorDetail":{"message":"exit 1"},"error":"exit 1"}',
+          ].join('\n'),
+        );
+      },
+    });
+    const err = await c.images.build(tarStream([])).catch((e) => e);
+    expect(err).toBeInstanceOf(BuildError);
+    expect(err.newImageIds).toEqual(['222222222222']);
+  });
+
   it('pull: an in-band error after progress is a PullError', async () => {
     const c = await start({
       handler: async (_req, res) => {

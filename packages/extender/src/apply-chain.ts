@@ -14,6 +14,8 @@ import { buildContext, CONTEXT_DOCKERFILE } from './build-context.js';
 import { cacheTag } from './cache-tags.js';
 import { CancelledError, ExtenderError } from './errors.js';
 import type { ExtenderEventListener } from './events.js';
+import { holdTag } from './hold.js';
+import { removeCommitted, retireImages } from './untagged-images.js';
 
 export interface ApplyChainOptions {
   engine: EngineClientApi;
@@ -26,8 +28,18 @@ export interface ApplyChainOptions {
   appDir?: string;
   /** Network of RUN steps: 'host' (default, like kaniko in the lifecycle container) or 'none'. */
   networkMode?: string;
-  /** Tag each intermediate image under imgext.local/cache/ (default true). */
+  /**
+   * Tag each intermediate image under imgext.local/cache/ and keep the step images the daemon
+   * committed as its build cache (default true). false: only each Dockerfile's result remains.
+   */
   keepCache?: boolean;
+  /**
+   * A hold repository (see `holdRepository`): every image the chain builds is also tagged under
+   * it, so that a concurrent build moving the cache tags cannot remove it before the caller is
+   * done; the caller ends the hold with `releaseHold`. Without one, a result whose cache tag a
+   * later build moves on is removed then.
+   */
+  hold?: string;
   /** Fresh per build; default crypto.randomUUID. */
   buildId?: () => string;
   signal?: AbortSignal;
@@ -114,11 +126,17 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
         { extension: d.extensionId, dockerfile: d.path },
       );
     }
-    const tags = opts.keepCache === false ? [] : [cacheTag(kind, d.extensionId, current.Id)];
+    const tags = [
+      ...(opts.keepCache === false ? [] : [cacheTag(kind, d.extensionId, current.Id)]),
+      ...(opts.hold ? [holdTag(opts.hold, kind, index)] : []),
+    ];
     const labels =
       kind === 'run' && last && rebasable !== undefined
         ? { [REBASABLE_LABEL]: String(rebasable) }
         : undefined;
+    const keepCache = opts.keepCache !== false;
+    const previous = keepCache ? await engine.images.find(tags[0]!, call) : undefined;
+    const committed: string[] = [];
     let result: Awaited<ReturnType<EngineClientApi['images']['build']>>;
     try {
       result = await engine.images.build(
@@ -131,14 +149,31 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
           networkMode: opts.networkMode ?? 'host',
           rm: true,
           forceRm: true,
-          onProgress: (e) => forward(e, emit, kind, d.extensionId),
+          onProgress: (e) => {
+            if (e.type === 'committed') committed.push(e.id);
+            forward(e, emit, kind, d.extensionId);
+          },
           ...call,
         },
       );
     } catch (err) {
+      // The steps it committed stay behind as untagged images, and a retry rebuilds them.
+      await removeCommitted(engine, committed).catch(() => undefined);
       throw toExtenderError(err, d);
     }
     current = await engine.images.inspect(result.imageId, call);
+    if (!keepCache) {
+      await removeCommitted(engine, result.newImageIds, { keep: current.Id });
+    } else if (previous && previous.Id !== current.Id) {
+      // The cache tag moved on: what it held, and the chain built on that, serves nothing now.
+      await retireChain(engine, kind, opts.dockerfiles.slice(index + 1), previous.Id, call).catch(
+        (err: unknown) =>
+          warn(
+            `extension ${d.extensionId}: could not remove the images its cache tag held before: ${(err as Error).message}`,
+            d.extensionId,
+          ),
+      );
+    }
     applied.push({
       extension: d.extensionId,
       dockerfile: d.path,
@@ -178,6 +213,31 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
   };
   if (rebasable !== undefined) out.rebasable = rebasable;
   return out;
+}
+
+/**
+ * Removes the chain a moved cache tag left: the image it held, and each later Dockerfile's cached
+ * result built on it (their cache tags name that base), unless something else holds them.
+ */
+async function retireChain(
+  engine: EngineClientApi,
+  kind: DockerfileKind,
+  later: GeneratedDockerfile[],
+  previousId: string,
+  call: { signal?: AbortSignal },
+): Promise<void> {
+  const refs: string[] = [];
+  const roots = [previousId];
+  let base = previousId;
+  for (const d of later) {
+    const ref = cacheTag(kind, d.extensionId, base);
+    const image = await engine.images.find(ref, call);
+    if (!image) break;
+    refs.push(ref);
+    roots.push(image.Id);
+    base = image.Id;
+  }
+  await retireImages(engine, refs, roots, call);
 }
 
 function forward(

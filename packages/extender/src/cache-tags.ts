@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { EngineClientApi } from '@imgext/engine-client';
 import { escapeId } from '@imgext/metadata';
+import { ExtenderError } from './errors.js';
+import { HOLD_REPOSITORY_PREFIX } from './hold.js';
+import { type RetireResult, refsUnder, retireImages } from './untagged-images.js';
 
 /** Repository prefix of the intermediate images imgext keeps so the daemon's build cache survives. */
 export const CACHE_REPOSITORY_PREFIX = 'imgext.local/cache/';
@@ -15,24 +18,36 @@ export function cacheTag(kind: string, extension: string, baseImageId: string): 
   return `${CACHE_REPOSITORY_PREFIX}${repo}:${tag}`;
 }
 
-export interface PruneResult {
-  /** The references removed. */
-  removed: string[];
+export type PruneResult = RetireResult;
+
+export interface PruneOptions {
+  signal?: AbortSignal;
+  /**
+   * Only cache references that start with this (default: every imgext cache reference, and the
+   * holds of builds that ended without releasing theirs).
+   */
+  prefix?: string;
 }
 
-/** Removes every `imgext.local/cache/...` image (the daemon keeps images other tags still use). */
+/**
+ * Removes imgext's cache references (`imgext.local/cache/...`) and, for images no other tag
+ * holds, the untagged step images behind them that nothing else uses. Meant for when no imgext
+ * build is running: it also removes the holds (`imgext.local/hold/...`) a killed build left.
+ */
 export async function pruneCache(
   engine: EngineClientApi,
-  opts: { signal?: AbortSignal } = {},
+  opts: PruneOptions = {},
 ): Promise<PruneResult> {
-  const images = await engine.images.list(opts.signal ? { signal: opts.signal } : {});
-  const refs = images.flatMap((i) =>
-    (i.RepoTags ?? []).filter((t) => t.startsWith(CACHE_REPOSITORY_PREFIX)),
-  );
-  const removed: string[] = [];
-  for (const ref of refs) {
-    await engine.images.remove(ref, opts.signal ? { signal: opts.signal } : {});
-    removed.push(ref);
+  const prefix = opts.prefix ?? CACHE_REPOSITORY_PREFIX;
+  if (!prefix.startsWith(CACHE_REPOSITORY_PREFIX)) {
+    throw new ExtenderError(
+      'ERR_INVALID_OPTION',
+      `the prune prefix must start with ${CACHE_REPOSITORY_PREFIX}, got "${prefix}"`,
+    );
   }
-  return { removed };
+  const call = opts.signal ? { signal: opts.signal } : {};
+  const matches = (ref: string) =>
+    ref.startsWith(prefix) || (opts.prefix === undefined && ref.startsWith(HOLD_REPOSITORY_PREFIX));
+  const { refs, roots } = await refsUnder(engine, matches, call);
+  return retireImages(engine, refs, roots, call);
 }

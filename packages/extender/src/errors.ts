@@ -5,7 +5,8 @@ export type ExtenderErrorCode =
   | 'ERR_IMAGE_MISSING'
   | 'ERR_CANCELLED'
   | 'ERR_LAYOUT'
-  | 'ERR_SCHEDULE';
+  | 'ERR_SCHEDULE'
+  | 'ERR_INVALID_OPTION';
 
 export interface ExtenderErrorDetails {
   extension?: string;

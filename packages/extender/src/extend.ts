@@ -34,6 +34,8 @@ export interface ExtendOptions {
   pullPolicy?: PullPolicy;
   networkMode?: string;
   keepCache?: boolean;
+  /** See ApplyChainOptions.hold. */
+  hold?: string;
   /** Run kind: where to write the OCI layout for the exporter. */
   layout?: LayoutSink;
   fs?: GeneratedFs;
@@ -83,7 +85,7 @@ export async function extend(opts: ExtendOptions): Promise<ExtendResult> {
     kind,
     dockerfiles: dockerfilesToApply(all),
     baseImage,
-    ...pick(opts, ['appDir', 'networkMode', 'keepCache', 'signal', 'onEvent']),
+    ...pick(opts, ['appDir', 'networkMode', 'keepCache', 'hold', 'signal', 'onEvent']),
   });
   const result: ExtendResult = {
     kind,

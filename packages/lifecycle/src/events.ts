@@ -6,6 +6,11 @@ export type LifecycleEvent =
   | { type: 'phase-log'; phase: PhaseName; stream: 'stdout' | 'stderr'; line: string }
   | { type: 'phase-end'; phase: PhaseName; exitCode: number; durationMs: number }
   | { type: 'resource'; action: 'created' | 'removed'; kind: 'container' | 'volume'; name: string }
-  | { type: 'cleanup-failed'; kind: 'container' | 'volume'; name: string; message: string };
+  | {
+      type: 'cleanup-failed';
+      kind: 'container' | 'volume' | 'image';
+      name: string;
+      message: string;
+    };
 
 export type LifecycleEventListener = (event: LifecycleEvent) => void;

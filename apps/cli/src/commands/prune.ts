@@ -11,10 +11,14 @@ export const pruneCommand: CommandDefinition<{ host?: string }> = {
   handler: async (args, ctx) => {
     const engine = new EngineClient({ env: ctx.env, ...(args.host ? { host: args.host } : {}) });
     try {
-      const { removed } = await pruneCache(engine, { signal: ctx.signal });
+      const { removed, removedUntagged } = await pruneCache(engine, { signal: ctx.signal });
+      const lines = removed.map((r) => `removed ${r}`);
+      if (removedUntagged > 0) {
+        lines.push(`removed ${removedUntagged} untagged step image(s) behind them`);
+      }
       ctx.output.result(
-        { removed },
-        removed.length ? removed.map((r) => `removed ${r}`).join('\n') : 'nothing to prune',
+        { removed, removedUntagged },
+        lines.length ? lines.join('\n') : 'nothing to prune',
       );
       return 0;
     } finally {

@@ -13,7 +13,9 @@ import {
   type ExtendResult,
   ensureImage,
   extend,
+  holdRepository,
   type PullPolicy,
+  releaseHold,
   runSchedule,
   ScheduleError,
 } from '@imgext/extender';
@@ -118,6 +120,7 @@ export async function buildApp(
     signal,
   );
   const tmp = await mkdtemp(join(tmpdir(), 'imgext-build-'));
+  const hold = holdRepository(session.id);
   try {
     const common = options.logLevel ? { logLevel: options.logLevel } : {};
     const cacheImage = options.cacheImage ? { cacheImage: options.cacheImage } : {};
@@ -194,6 +197,7 @@ export async function buildApp(
       appDir: options.appDir,
       pullPolicy,
       networkMode: network,
+      hold,
       onEvent: extenderEvents,
     };
     const results = await runSchedule(
@@ -254,6 +258,18 @@ export async function buildApp(
     });
   } finally {
     await session.dispose();
+    // After the containers are gone: the extended images are free to go unless cached.
+    await releaseHold(client, hold).catch((err: unknown) =>
+      emit({
+        type: 'lifecycle',
+        event: {
+          type: 'cleanup-failed',
+          kind: 'image',
+          name: hold,
+          message: (err as Error).message,
+        },
+      }),
+    );
     await rm(tmp, { recursive: true, force: true });
   }
 }
