@@ -144,6 +144,12 @@ describe('imgext build', () => {
       | Record<string, number>
       | undefined;
     expect(applied?.cacheHits).toBeGreaterThan(0);
+    // build_id makes every build's extended build image new: the one before is not kept.
+    const extendedImage = (r: typeof first) => result(r.run)?.buildImage?.imageId;
+    expect(extendedImage(first)).toMatch(/^sha256:/);
+    expect(extendedImage(second)).not.toBe(extendedImage(first));
+    expect(await client.images.find(extendedImage(first)!)).toBeUndefined();
+    expect(await client.images.find(extendedImage(second)!)).toBeDefined();
     const third = await build('rebuild', 'build', ['--clear-cache']);
     expect(third.run.code, third.run.stdout + third.run.stderr).toBe(0);
     expect(builderLog(third.run)).toContain(
