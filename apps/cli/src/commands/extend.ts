@@ -1,8 +1,16 @@
 /** `imgext extend`: apply a generated folder to a base image on its own (debugging extensions). */
+import { randomBytes } from 'node:crypto';
 import { access, readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
-import { directorySink, type ExtendResult, extend, type PullPolicy } from '@imgext/extender';
+import {
+  directorySink,
+  type ExtendResult,
+  extend,
+  holdRepository,
+  type PullPolicy,
+  releaseHold,
+} from '@imgext/extender';
 import { parseGroup } from '@imgext/metadata';
 import type { CommandDefinition } from '../command.js';
 import { UsageError } from '../errors.js';
@@ -84,8 +92,11 @@ export const extendCommand: CommandDefinition<ExtendArgs> = {
         )
       : undefined;
     const engine = new EngineClient({ env: ctx.env, ...(args.host ? { host: args.host } : {}) });
+    // Held until tagged: a concurrent extend moving the same cache tag cannot remove it first.
+    const hold = holdRepository(`extend-${randomBytes(6).toString('hex')}`);
     try {
       const result = await extend({
+        hold,
         engine,
         kind: args.kind,
         generatedDir,
@@ -106,6 +117,7 @@ export const extendCommand: CommandDefinition<ExtendArgs> = {
       ctx.output.result(toJson(result), result.imageId);
       return 0;
     } finally {
+      await releaseHold(engine, hold).catch(() => undefined);
       await engine.close();
     }
   },
