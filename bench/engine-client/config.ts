@@ -7,9 +7,9 @@ const num = (name: string, fallback: number) => {
 };
 
 export const config = {
-  rounds: num('BENCH_ROUNDS', 6),
+  rounds: num('BENCH_ROUNDS', 40),
   /** How long each client hammers each small-request case per round. */
-  requestMs: num('BENCH_REQUEST_MS', 1500),
+  requestMs: num('BENCH_REQUEST_MS', 250),
   demuxBytes: num('BENCH_DEMUX_MB', 200) * MiB,
   /** dockerode's demuxer copies the rest of its buffer per frame (quadratic): a prefix only. */
   dockerodeDemuxBytes: num('BENCH_DOCKERODE_DEMUX_MB', 16) * MiB,

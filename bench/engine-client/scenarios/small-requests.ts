@@ -79,7 +79,11 @@ export async function smallRequests(c: Clients): Promise<Row[]> {
           }
         : {}),
     });
-    process.stderr.write(`  ${name} done\n`);
+    const spread = CLIENTS.map((cl) => {
+      const sorted = [...results[cl]].sort((a, b) => a - b);
+      return `${cl} ${sorted[0]!.toFixed(0)}-${sorted.at(-1)!.toFixed(0)}`;
+    });
+    process.stderr.write(`  ${name} (req/s, slowest-fastest round: ${spread.join('; ')})\n`);
   }
   return [...rows, ...cpuRows];
 }
