@@ -113,6 +113,8 @@ export interface ImageInspect {
   Size?: number;
   Config: ImageConfig | null;
   RootFS: { Type: string; Layers?: string[] };
+  /** The image this one was built on by the classic builder ('' or absent otherwise). */
+  Parent?: string;
   Metadata?: { LastTagTime?: string };
 }
 

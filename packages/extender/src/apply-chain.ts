@@ -15,7 +15,13 @@ import { cacheTag } from './cache-tags.js';
 import { CancelledError, ExtenderError } from './errors.js';
 import type { ExtenderEventListener } from './events.js';
 import { holdTag } from './hold.js';
-import { removeCommitted, retireImages } from './untagged-images.js';
+import {
+  ancestry,
+  parentOf,
+  removeCommitted,
+  removeQuietly,
+  retireImage,
+} from './untagged-images.js';
 
 export interface ApplyChainOptions {
   engine: EngineClientApi;
@@ -36,8 +42,7 @@ export interface ApplyChainOptions {
   /**
    * A hold repository (see `holdRepository`): every image the chain builds is also tagged under
    * it, so that a concurrent build moving the cache tags cannot remove it before the caller is
-   * done; the caller ends the hold with `releaseHold`. Without one, a result whose cache tag a
-   * later build moves on is removed then.
+   * done; the caller ends the hold with `releaseHold`.
    */
   hold?: string;
   /** Fresh per build; default crypto.randomUUID. */
@@ -68,6 +73,20 @@ export interface ChainResult {
   /** The final image's config User. */
   user: string;
   warnings: string[];
+  /**
+   * Cached results this run's cache tags moved away from: nothing will build on them again.
+   * `retireSuperseded` removes them, off the critical path (e.g. while the build phase runs).
+   */
+  superseded: Superseded[];
+}
+
+/** A cache tag moved on: the image it held, and the later Dockerfiles' cached results on it. */
+export interface Superseded {
+  kind: DockerfileKind;
+  /** The image the tag held before. */
+  imageId: string;
+  /** The extensions after it in the chain, whose cache tags name it (then each other) as base. */
+  later: string[];
 }
 
 /**
@@ -102,6 +121,7 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
   }
   let current = base;
   const applied: AppliedDockerfile[] = [];
+  const superseded: Superseded[] = [];
   for (const [index, d] of opts.dockerfiles.entries()) {
     signal?.throwIfAborted();
     const last = index === opts.dockerfiles.length - 1;
@@ -135,7 +155,10 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
         ? { [REBASABLE_LABEL]: String(rebasable) }
         : undefined;
     const keepCache = opts.keepCache !== false;
-    const previous = keepCache ? await engine.images.find(tags[0]!, call) : undefined;
+    // Read while the build runs: the tag only moves when the build ends.
+    const previous = keepCache
+      ? engine.images.find(tags[0]!, call).catch(() => undefined)
+      : Promise.resolve(undefined);
     const committed: string[] = [];
     let result: Awaited<ReturnType<EngineClientApi['images']['build']>>;
     try {
@@ -164,15 +187,14 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
     current = await engine.images.inspect(result.imageId, call);
     if (!keepCache) {
       await removeCommitted(engine, result.newImageIds, { keep: current.Id });
-    } else if (previous && previous.Id !== current.Id) {
-      // The cache tag moved on: what it held, and the chain built on that, serves nothing now.
-      await retireChain(engine, kind, opts.dockerfiles.slice(index + 1), previous.Id, call).catch(
-        (err: unknown) =>
-          warn(
-            `extension ${d.extensionId}: could not remove the images its cache tag held before: ${(err as Error).message}`,
-            d.extensionId,
-          ),
-      );
+    }
+    const before = await previous;
+    if (before && before.Id !== current.Id) {
+      superseded.push({
+        kind,
+        imageId: before.Id,
+        later: opts.dockerfiles.slice(index + 1).map((l) => l.extensionId),
+      });
     }
     applied.push({
       extension: d.extensionId,
@@ -210,34 +232,49 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
     applied,
     user,
     warnings,
+    superseded,
   };
   if (rebasable !== undefined) out.rebasable = rebasable;
   return out;
 }
 
 /**
- * Removes the chain a moved cache tag left: the image it held, and each later Dockerfile's cached
- * result built on it (their cache tags name that base), unless something else holds them.
+ * Removes what `applyChain` superseded: each image a cache tag moved away from, the later
+ * Dockerfiles' cached results built on it (their tags, then their images), and the untagged steps
+ * below them down to the steps the new chain still shares (or a tagged image, or one something
+ * else holds). Costs an inspect and a removal per image (~0.1 s each on the containerd store),
+ * which is why the chain leaves it to the caller.
  */
-async function retireChain(
+export async function retireSuperseded(
   engine: EngineClientApi,
-  kind: DockerfileKind,
-  later: GeneratedDockerfile[],
-  previousId: string,
-  call: { signal?: AbortSignal },
-): Promise<void> {
-  const refs: string[] = [];
-  const roots = [previousId];
-  let base = previousId;
-  for (const d of later) {
-    const ref = cacheTag(kind, d.extensionId, base);
-    const image = await engine.images.find(ref, call);
-    if (!image) break;
-    refs.push(ref);
-    roots.push(image.Id);
-    base = image.Id;
+  chain: Pick<ChainResult, 'imageId' | 'superseded'>,
+  opts: { signal?: AbortSignal } = {},
+): Promise<number> {
+  if (chain.superseded.length === 0) return 0;
+  const keep = await ancestry(engine, chain.imageId, opts);
+  let removed = 0;
+  for (const s of chain.superseded) {
+    // Each image with its parent, read before its tag goes (the last tag takes the image along).
+    const roots: Array<{ id: string; parent: string | undefined }> = [];
+    const first = await engine.images.find(s.imageId, opts);
+    if (first) roots.push({ id: first.Id, parent: parentOf(first) });
+    let base = s.imageId;
+    for (const extension of s.later) {
+      const ref = cacheTag(s.kind, extension, base);
+      const image = await engine.images.find(ref, opts);
+      if (!image || keep.has(image.Id)) break;
+      roots.push({ id: image.Id, parent: parentOf(image) });
+      await removeQuietly(engine, ref, opts);
+      base = image.Id;
+    }
+    // Downstream first: each walk climbs into the chain before it.
+    for (const { id, parent } of roots.reverse()) {
+      const gone = !(await engine.images.find(id, opts));
+      const from = gone ? parent : id;
+      if (from) removed += await retireImage(engine, from, keep, opts);
+    }
   }
-  await retireImages(engine, refs, roots, call);
+  return removed;
 }
 
 function forward(

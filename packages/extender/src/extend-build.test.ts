@@ -11,6 +11,7 @@ import {
   removeTree,
   tempTree,
 } from '../test/helpers.js';
+import { retireSuperseded } from './apply-chain.js';
 import { ExtenderError } from './errors.js';
 import type { ExtenderEvent } from './events.js';
 import { extend } from './extend.js';
@@ -130,7 +131,9 @@ describe('build-image extension through the daemon', () => {
     expect(second.applied[0]!.cacheHits).toBeGreaterThanOrEqual(2);
     expect(await readFileInImage(engine, second.imageId, '/opt/cached')).toBe('cached\n');
     expect(await readFileInImage(engine, second.imageId, '/opt/fresh')).not.toBe(firstFresh);
-    // The cache tag moved on: the first result, which nothing else holds, is gone.
+    // The cache tag moved on: the first result, which nothing else holds, is superseded.
+    expect(second.superseded.map((x) => x.imageId)).toEqual([first.imageId]);
+    await retireSuperseded(engine, second);
     expect(await engine.images.find(first.imageId)).toBeUndefined();
   });
 

@@ -9,7 +9,7 @@ import {
   runImageMetadataOf,
   summarizeRunDockerfiles,
 } from '@imgext/metadata';
-import { type AppliedDockerfile, applyChain } from './apply-chain.js';
+import { type AppliedDockerfile, applyChain, type Superseded } from './apply-chain.js';
 import { ExtenderError } from './errors.js';
 import type { ExtenderEventListener } from './events.js';
 import type { LayoutSink } from './layout/layout-sink.js';
@@ -57,6 +57,8 @@ export interface ExtendResult {
   /** Run kind: what analyzed.toml's [run-image] must become (see applyRunImageDecision). */
   runImageDecision?: RunImageDecision;
   layout?: RunLayoutResult;
+  /** Cached results this run superseded: pass the result to `retireSuperseded` when convenient. */
+  superseded: Superseded[];
 }
 
 /** Reads the generated folder for one kind and applies it: the whole extender for that kind. */
@@ -93,6 +95,7 @@ export async function extend(opts: ExtendOptions): Promise<ExtendResult> {
     baseImageId: chain.baseImageId,
     applied: chain.applied,
     warnings: chain.warnings,
+    superseded: chain.superseded,
   };
   if (chain.rebasable !== undefined && kind === 'run') result.rebasable = chain.rebasable;
   if (kind === 'run') {

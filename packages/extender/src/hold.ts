@@ -2,11 +2,13 @@
  * A build's hold on the images it extends. Every image a chain builds also gets a tag under
  * `imgext.local/hold/<id>`, in the same build call, so that another build that moves the cache
  * tags on cannot remove them while this one still runs containers from them or exports them.
- * `releaseHold` drops those tags when the build is over and removes what no cache tag kept.
+ * `releaseHold` drops those tags when the build is over: an image no cache tag kept goes with
+ * its last tag (its untagged steps are left to `imgext prune` or the daemon's image prune; this
+ * happens only when two builds of the same extension and base overlap).
  */
 import type { EngineClientApi } from '@imgext/engine-client';
 import { ExtenderError } from './errors.js';
-import { type RetireResult, refsUnder, retireImages } from './untagged-images.js';
+import { removeQuietly } from './untagged-images.js';
 
 export const HOLD_REPOSITORY_PREFIX = 'imgext.local/hold/';
 
@@ -25,15 +27,22 @@ export function holdTag(hold: string, kind: string, index: number): string {
   return `${hold}:${kind}-${index}`;
 }
 
-/** Drops the hold's tags; images no cache tag kept go, with the untagged steps only they used. */
+/** Drops the hold's tags (a listing filtered by reference: cheap on every store). */
 export async function releaseHold(
   engine: EngineClientApi,
   hold: string,
   opts: { signal?: AbortSignal } = {},
-): Promise<RetireResult> {
+): Promise<{ removed: string[] }> {
   if (!hold.startsWith(HOLD_REPOSITORY_PREFIX)) {
     throw new ExtenderError('ERR_INVALID_OPTION', `"${hold}" is not a hold repository`);
   }
-  const { refs, roots } = await refsUnder(engine, (ref) => ref.startsWith(`${hold}:`), opts);
-  return retireImages(engine, refs, roots, opts);
+  const images = await engine.images.list({ filters: { reference: [hold] }, ...opts });
+  const removed: string[] = [];
+  for (const image of images) {
+    for (const ref of image.RepoTags ?? []) {
+      if (!ref.startsWith(`${hold}:`)) continue;
+      if (await removeQuietly(engine, ref, opts)) removed.push(ref);
+    }
+  }
+  return { removed };
 }

@@ -2,15 +2,20 @@
  * The untagged images the classic builder leaves: one per committed step. The daemon keeps them
  * as its build cache (on the containerd image store as dangling `<none>` images, on the classic
  * store as hidden parents), so imgext removes them only when they can no longer serve: the
- * steps of a failed or cancelled build, the chain a moved cache tag left behind, what a build's
- * hold kept until it ended, and what `imgext prune` clears.
+ * steps of a failed or cancelled build, the chain a moved cache tag left behind, and what
+ * `imgext prune` clears. Listing every image is slow on the containerd store (~10 ms an image),
+ * so only prune lists; the rest walks `Parent` links with inspects.
  */
 import type { EngineClientApi, ImageSummary } from '@imgext/engine-client';
 
 type Call = { signal?: AbortSignal };
 
 const NONE = '<none>:<none>';
-const tagsOf = (image: ImageSummary) => (image.RepoTags ?? []).filter((t) => t !== NONE);
+/** The Parent of an inspect, as an ID the engine takes back (podman gives bare hex). */
+export const parentOf = (image: { Parent?: string }) =>
+  !image.Parent ? undefined : image.Parent.includes(':') ? image.Parent : `sha256:${image.Parent}`;
+const tagsOf = (image: { RepoTags: string[] | null }) =>
+  (image.RepoTags ?? []).filter((t) => t !== NONE);
 
 /**
  * Which of `images` go with `roots`, children first: a root once all its children have gone,
@@ -98,6 +103,45 @@ export async function retireImages(
     if ((await removeQuietly(engine, id, opts)) && !orphans.includes(id)) removedUntagged++;
   }
   return { removed, removedUntagged };
+}
+
+/** `id` and the images below it, by the classic builder's Parent links (inspects, no listing). */
+export async function ancestry(
+  engine: EngineClientApi,
+  id: string,
+  opts: Call = {},
+): Promise<Set<string>> {
+  const seen = new Set<string>();
+  for (let at: string | undefined = id; at && !seen.has(at) && seen.size < 1000; ) {
+    const image = await engine.images.find(at, opts);
+    if (!image) break;
+    seen.add(image.Id);
+    at = parentOf(image);
+  }
+  return seen;
+}
+
+/**
+ * Removes `id` if no tag holds it, then each untagged parent in turn, stopping at a tagged image,
+ * at one in `keep` (steps the caller still builds on), or at one the daemon refuses (in use; on
+ * the classic store, one with other children). On the classic store the daemon removes the
+ * untagged parents itself, and the walk ends at once.
+ */
+export async function retireImage(
+  engine: EngineClientApi,
+  id: string,
+  keep: ReadonlySet<string>,
+  opts: Call = {},
+): Promise<number> {
+  let removed = 0;
+  for (let at: string | undefined = id; at && !keep.has(at); ) {
+    const image = await engine.images.find(at, opts);
+    if (!image || keep.has(image.Id) || tagsOf(image).length > 0) break;
+    if (!(await removeQuietly(engine, image.Id, opts))) break;
+    removed++;
+    at = parentOf(image);
+  }
+  return removed;
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   holdRepository,
   type PullPolicy,
   releaseHold,
+  retireSuperseded,
 } from '@imgext/extender';
 import { parseGroup } from '@imgext/metadata';
 import type { CommandDefinition } from '../command.js';
@@ -115,6 +116,7 @@ export const extendCommand: CommandDefinition<ExtendArgs> = {
         await engine.images.tag(result.imageId, repo, tag, { signal: ctx.signal });
       }
       ctx.output.result(toJson(result), result.imageId);
+      await retireSuperseded(engine, result).catch(() => undefined);
       return 0;
     } finally {
       await releaseHold(engine, hold).catch(() => undefined);

@@ -16,6 +16,7 @@ import {
   holdRepository,
   type PullPolicy,
   releaseHold,
+  retireSuperseded,
   runSchedule,
   ScheduleError,
 } from '@imgext/extender';
@@ -121,6 +122,28 @@ export async function buildApp(
   );
   const tmp = await mkdtemp(join(tmpdir(), 'imgext-build-'));
   const hold = holdRepository(session.id);
+  // Superseded cache images go in the background (the build phase barely uses the daemon).
+  const retiring: Promise<void>[] = [];
+  const retire = <T extends ExtendResult | undefined>(result: T): T => {
+    if (result?.superseded.length) {
+      retiring.push(
+        retireSuperseded(client, result).then(
+          () => undefined,
+          (err: unknown) =>
+            emit({
+              type: 'lifecycle',
+              event: {
+                type: 'cleanup-failed',
+                kind: 'image',
+                name: `superseded ${result.kind} images`,
+                message: (err as Error).message,
+              },
+            }),
+        ),
+      );
+    }
+    return result;
+  };
   try {
     const common = options.logLevel ? { logLevel: options.logLevel } : {};
     const cacheImage = options.cacheImage ? { cacheImage: options.cacheImage } : {};
@@ -206,7 +229,9 @@ export async function buildApp(
           id: 'extend-build',
           run: (s) =>
             hasGenerated
-              ? extend({ ...extendBase, kind: 'build', baseImage: builder.Id, signal: s })
+              ? extend({ ...extendBase, kind: 'build', baseImage: builder.Id, signal: s }).then(
+                  retire,
+                )
               : Promise.resolve(undefined),
         },
         {
@@ -222,7 +247,7 @@ export async function buildApp(
           id: 'extend-run',
           run: (s) =>
             extendRun
-              ? extendRunImage(session, analyzedBefore, owner, extendBase, s)
+              ? extendRunImage(session, analyzedBefore, owner, extendBase, s).then(retire)
               : Promise.resolve(undefined),
         },
       ],
@@ -258,6 +283,7 @@ export async function buildApp(
     });
   } finally {
     await session.dispose();
+    await Promise.all(retiring);
     // After the containers are gone: the extended images are free to go unless cached.
     await releaseHold(client, hold).catch((err: unknown) =>
       emit({
