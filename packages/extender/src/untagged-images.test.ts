@@ -117,6 +117,15 @@ describe('untaggedAncestry', () => {
       's1',
     ]);
   });
+  it("reads podman's bare-hex ParentId as the sha256: ID it stands for", () => {
+    const id = (c: string) => `sha256:${c.repeat(64)}`;
+    const images = [
+      img(id('a'), '', ['b:1']),
+      img(id('b'), 'a'.repeat(64)),
+      img(id('c'), 'b'.repeat(64), ['imgext.local/cache/x:1']),
+    ];
+    expect(untaggedAncestry(images, [id('c')])).toEqual([id('c'), id('b')]);
+  });
 });
 
 describe('untagged step images on the daemon', () => {

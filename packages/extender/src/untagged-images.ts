@@ -13,7 +13,11 @@ type Call = { signal?: AbortSignal };
 const NONE = '<none>:<none>';
 /** The Parent of an inspect, as an ID the engine takes back (podman gives bare hex). */
 export const parentOf = (image: { Parent?: string }) =>
-  !image.Parent ? undefined : image.Parent.includes(':') ? image.Parent : `sha256:${image.Parent}`;
+  !image.Parent
+    ? undefined
+    : /^[0-9a-f]{64}$/.test(image.Parent)
+      ? `sha256:${image.Parent}`
+      : image.Parent;
 const tagsOf = (image: { RepoTags: string[] | null }) =>
   (image.RepoTags ?? []).filter((t) => t !== NONE);
 
@@ -24,12 +28,14 @@ const tagsOf = (image: { RepoTags: string[] | null }) =>
  */
 export function untaggedAncestry(images: ImageSummary[], roots: Iterable<string>): string[] {
   const byId = new Map(images.map((i) => [i.Id, i]));
+  const parentIdOf = (id: string) => parentOf({ Parent: byId.get(id)?.ParentId ?? '' });
   const children = new Map<string, string[]>();
   for (const image of images) {
-    if (!image.ParentId) continue;
-    const list = children.get(image.ParentId) ?? [];
+    const parentId = parentIdOf(image.Id);
+    if (!parentId) continue;
+    const list = children.get(parentId) ?? [];
     list.push(image.Id);
-    children.set(image.ParentId, list);
+    children.set(parentId, list);
   }
   const rootSet = new Set(roots);
   const chosen = new Set<string>();
@@ -43,7 +49,7 @@ export function untaggedAncestry(images: ImageSummary[], roots: Iterable<string>
   };
   for (const id of rootSet) if (!chosen.has(id) && ready(id)) join(id);
   while (queue.length > 0) {
-    const parentId = byId.get(queue.shift()!)?.ParentId;
+    const parentId = parentIdOf(queue.shift()!);
     if (!parentId || chosen.has(parentId)) continue;
     const parent = byId.get(parentId);
     if (!parent || !(rootSet.has(parentId) || tagsOf(parent).length === 0)) continue;
