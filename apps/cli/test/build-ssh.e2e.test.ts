@@ -5,7 +5,16 @@
  * with a wrapper `ssh` that adds the test's key and options. The daemon-access phases get the
  * daemon's own socket (IMGEXT_DAEMON_SOCKET), as for any remote daemon.
  */
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
@@ -32,6 +41,38 @@ function sshWrapper(dir: string, args: string[]): string {
 }
 
 /**
+ * The sshd going away at once, as a crashed or unplugged server: the listener and every session
+ * it forked (with their `docker system dial-stdio`) die by SIGKILL, so nothing says goodbye; the
+ * kernel closes their TCP connections and new ones are refused. The listener is stopped first so
+ * that it forks no session between the process listing and the kill.
+ */
+function killSshdTree(sshdPid: number): void {
+  process.kill(sshdPid, 'SIGSTOP');
+  const out = execFileSync('ps', ['-eo', 'pid=,ppid='], { encoding: 'utf8' });
+  const parents = new Map<number, number>();
+  for (const line of out.trim().split('\n')) {
+    const [pid, ppid] = line.trim().split(/\s+/).map(Number);
+    if (pid !== undefined && ppid !== undefined) parents.set(pid, ppid);
+  }
+  const tree = new Set([sshdPid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of parents)
+      if (!tree.has(pid) && tree.has(ppid)) {
+        tree.add(pid);
+        grew = true;
+      }
+  }
+  for (const pid of tree) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+}
+
+/**
  * The containers and volumes carrying the session label, by name. The engine is shared with
  * other test runs, so a test compares what exists after its build with what existed before.
  */
@@ -43,6 +84,16 @@ async function sessionResources(client: EngineClient): Promise<string[]> {
     ...containers.map((c) => `container ${c.Names[0] ?? c.Id}`),
     ...volumes.map((v) => `volume ${v.Name}`),
   ];
+}
+
+/** Removes the session-labelled containers and volumes that `before` did not list. */
+async function removeSessionResourcesSince(client: EngineClient, before: Set<string>) {
+  const filters = { label: [SESSION_LABEL] };
+  for (const c of await client.containers.list({ all: true, filters }))
+    if (!before.has(`container ${c.Names[0] ?? c.Id}`))
+      await client.containers.remove(c.Id, { force: true });
+  for (const v of await client.volumes.list({ filters }))
+    if (!before.has(`volume ${v.Name}`)) await client.volumes.remove(v.Name, { force: true });
 }
 
 describe.skipIf(!existsSync(SSHD))('imgext build through an ssh:// daemon (real sshd)', () => {
@@ -97,5 +148,55 @@ describe.skipIf(!existsSync(SSHD))('imgext build through an ssh:// daemon (real 
     const out = await runImage(local, image);
     expect(out).toContain('built with: build-tool 1.0');
     expect(out).toContain('run image tool: run-tool 1.0');
+  });
+
+  it('the sshd going away mid-build: a connection error, exit code 1, no hang, no ssh left', async () => {
+    // An sshd and key folder of its own: the other test's sshd keeps serving, and the folder's
+    // name does not contain the other one's.
+    const goneDir = mkdtempSync(join(tmpdir(), 'imgext-cli-gone-sshd-'));
+    const gone = await startSshd(goneDir, local.endpoint.host);
+    let before: Set<string> | undefined;
+    try {
+      const sshdPid = Number(readFileSync(join(goneDir, 'sshd.pid'), 'utf8').trim());
+      const image = made.image('imgext-test/remote-ssh-gone:latest');
+      const app = made.dir(await sampleApp('build run'));
+      const bin = sshWrapper(goneDir, gone.clientArgs);
+      const env = {
+        ...process.env,
+        PATH: `${bin}:${process.env.PATH ?? ''}`,
+        DOCKER_HOST: `ssh://root@127.0.0.1:${gone.port}`,
+        IMGEXT_DAEMON_SOCKET: socketPath,
+      };
+      before = new Set(await sessionResources(local));
+      // A hang fails below on the time taken, not on the test's timeout: the CLI is told to stop.
+      const hung = new AbortController();
+      const timer = setTimeout(() => hung.abort(), 30_000);
+      let sshAtCut: string[] | undefined;
+      const started = Date.now();
+      const run = await runCli(buildArgv(image, app), {
+        env,
+        signal: hung.signal,
+        onLine: (l) => {
+          if (l.type !== 'extension.start' || sshAtCut) return;
+          sshAtCut = sshProcessesUsing(goneDir);
+          killSshdTree(sshdPid);
+        },
+      }).finally(() => clearTimeout(timer));
+      expect(Date.now() - started, run.stdout + run.stderr).toBeLessThan(30_000);
+      expect(sshAtCut?.length, 'the cut came while ssh connections were open').toBeGreaterThan(0);
+      expect(run.code, run.stdout + run.stderr).toBe(1);
+      const error = run.lines.find((l) => l.type === 'error');
+      expect(String(error?.code), JSON.stringify(error)).toMatch(/^ENGINE_/);
+      expect(sshProcessesUsing(goneDir)).toEqual([]);
+      expect(await local.images.find(image)).toBeUndefined();
+      // The CLI could not clean up a daemon it cannot reach: remove what this session left.
+      await removeSessionResourcesSince(local, before);
+      const left = (await sessionResources(local)).filter((r) => !before?.has(r));
+      expect(left).toEqual([]);
+    } finally {
+      if (before) await removeSessionResourcesSince(local, before);
+      await gone.close();
+      rmSync(goneDir, { recursive: true, force: true });
+    }
   });
 });
