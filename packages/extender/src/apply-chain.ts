@@ -15,13 +15,7 @@ import { cacheTag } from './cache-tags.js';
 import { CancelledError, ExtenderError } from './errors.js';
 import type { ExtenderEventListener } from './events.js';
 import { holdTag } from './hold.js';
-import {
-  ancestry,
-  parentOf,
-  removeCommitted,
-  removeQuietly,
-  retireImage,
-} from './untagged-images.js';
+import { removeCommitted } from './untagged-images.js';
 
 export interface ApplyChainOptions {
   engine: EngineClientApi;
@@ -146,18 +140,19 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
         { extension: d.extensionId, dockerfile: d.path },
       );
     }
+    const keepCache = opts.keepCache !== false;
+    const cacheRef = keepCache ? cacheTag(kind, d.extensionId, current.Id) : undefined;
     const tags = [
-      ...(opts.keepCache === false ? [] : [cacheTag(kind, d.extensionId, current.Id)]),
+      ...(cacheRef ? [cacheRef] : []),
       ...(opts.hold ? [holdTag(opts.hold, kind, index)] : []),
     ];
     const labels =
       kind === 'run' && last && rebasable !== undefined
         ? { [REBASABLE_LABEL]: String(rebasable) }
         : undefined;
-    const keepCache = opts.keepCache !== false;
     // Read while the build runs: the tag only moves when the build ends.
-    const previous = keepCache
-      ? engine.images.find(tags[0]!, call).catch(() => undefined)
+    const previous = cacheRef
+      ? engine.images.find(cacheRef, call).catch(() => undefined)
       : Promise.resolve(undefined);
     const committed: string[] = [];
     let result: Awaited<ReturnType<EngineClientApi['images']['build']>>;
@@ -236,45 +231,6 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
   };
   if (rebasable !== undefined) out.rebasable = rebasable;
   return out;
-}
-
-/**
- * Removes what `applyChain` superseded: each image a cache tag moved away from, the later
- * Dockerfiles' cached results built on it (their tags, then their images), and the untagged steps
- * below them down to the steps the new chain still shares (or a tagged image, or one something
- * else holds). Costs an inspect and a removal per image (~0.1 s each on the containerd store),
- * which is why the chain leaves it to the caller.
- */
-export async function retireSuperseded(
-  engine: EngineClientApi,
-  chain: Pick<ChainResult, 'imageId' | 'superseded'>,
-  opts: { signal?: AbortSignal } = {},
-): Promise<number> {
-  if (chain.superseded.length === 0) return 0;
-  const keep = await ancestry(engine, chain.imageId, opts);
-  let removed = 0;
-  for (const s of chain.superseded) {
-    // Each image with its parent, read before its tag goes (the last tag takes the image along).
-    const roots: Array<{ id: string; parent: string | undefined }> = [];
-    const first = await engine.images.find(s.imageId, opts);
-    if (first) roots.push({ id: first.Id, parent: parentOf(first) });
-    let base = s.imageId;
-    for (const extension of s.later) {
-      const ref = cacheTag(s.kind, extension, base);
-      const image = await engine.images.find(ref, opts);
-      if (!image || keep.has(image.Id)) break;
-      roots.push({ id: image.Id, parent: parentOf(image) });
-      await removeQuietly(engine, ref, opts);
-      base = image.Id;
-    }
-    // Downstream first: each walk climbs into the chain before it.
-    for (const { id, parent } of roots.reverse()) {
-      const gone = !(await engine.images.find(id, opts));
-      const from = gone ? parent : id;
-      if (from) removed += await retireImage(engine, from, keep, opts);
-    }
-  }
-  return removed;
 }
 
 function forward(

@@ -11,10 +11,10 @@ import {
   removeTree,
   tempTree,
 } from '../test/helpers.js';
-import { retireSuperseded } from './apply-chain.js';
 import { ExtenderError } from './errors.js';
 import type { ExtenderEvent } from './events.js';
 import { extend } from './extend.js';
+import { retireSuperseded } from './retire-superseded.js';
 import { runSchedule, ScheduleError } from './scheduler.js';
 
 const engine = new EngineClient();

@@ -10,4 +10,5 @@ export * from './layout/layout-sink.js';
 export * from './layout/oci.js';
 export * from './layout/write-run-layout.js';
 export * from './node-generated-fs.js';
+export * from './retire-superseded.js';
 export * from './scheduler.js';

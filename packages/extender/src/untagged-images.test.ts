@@ -12,12 +12,12 @@ import {
   Leftovers,
   tempTree,
 } from '../test/helpers.js';
-import { retireSuperseded } from './apply-chain.js';
 import { buildContext } from './build-context.js';
 import { cacheTag, pruneCache } from './cache-tags.js';
 import { ExtenderError } from './errors.js';
 import { extend } from './extend.js';
 import { holdRepository, releaseHold } from './hold.js';
+import { retireSuperseded } from './retire-superseded.js';
 import { untaggedAncestry } from './untagged-images.js';
 
 const engine = new EngineClient();
