@@ -3,8 +3,10 @@
  * make sample apps that select the sample extensions, run the built image, count what the daemon
  * holds, and remove what a test made.
  */
+
+import { cacheVolumes } from '@imgext/build';
 import type { EngineClient } from '@imgext/engine-client';
-import { cacheVolumes, SESSION_LABEL } from '@imgext/lifecycle';
+import { SESSION_LABEL } from '@imgext/lifecycle';
 import { captureOutput, removeDirIfAny, SAMPLE_BUILDER } from '@imgext/test-support';
 import { main } from '../src/main.js';
 

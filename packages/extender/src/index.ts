@@ -4,6 +4,7 @@ export * from './cache-tags.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './extend.js';
+export * from './extend-session.js';
 export * from './hold.js';
 export * from './layout/layer-filter.js';
 export * from './layout/layout-sink.js';

@@ -1,4 +1,3 @@
-export * from './build/index.js';
 export * from './daemon-socket.js';
 export * from './errors.js';
 export * from './events.js';

@@ -1,27 +1,27 @@
 /**
  * `imgext build <image> --builder NAME`: the whole buildpacks build with extensions, against the
- * real lifecycle. The build is `buildApp` of @imgext/lifecycle; this command turns flags into its
+ * real lifecycle. The build is `buildApp` of @imgext/build; this command turns flags into its
  * options and renders its events. Flag names follow pack's.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { EngineClient } from '@imgext/engine-client';
-import type { PullPolicy } from '@imgext/extender';
 import {
   BuildAppError,
   type BuildBranch,
   type BuildEvent,
   buildApp,
   envFileEntries,
-  type LifecycleEvent,
   type PlatformEnvSource,
   platformEnv,
-} from '@imgext/lifecycle';
+} from '@imgext/build';
+import { EngineClient } from '@imgext/engine-client';
+import type { PullPolicy } from '@imgext/extender';
+import type { LifecycleEvent } from '@imgext/lifecycle';
 import type { CommandContext, CommandDefinition, Output } from '../command.js';
 import { UsageError } from '../errors.js';
 import { renderExtenderEvent } from '../render/extender-events.js';
 
-export type { BuildSummary } from '@imgext/lifecycle';
+export type { BuildSummary } from '@imgext/build';
 
 export interface BuildArgs {
   image: string;

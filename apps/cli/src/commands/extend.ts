@@ -6,11 +6,9 @@ import { EngineClient } from '@imgext/engine-client';
 import {
   directorySink,
   type ExtendResult,
+  ExtendSession,
   extend,
-  holdRepository,
   type PullPolicy,
-  releaseHold,
-  retireSuperseded,
 } from '@imgext/extender';
 import { parseGroup } from '@imgext/metadata';
 import type { CommandDefinition } from '../command.js';
@@ -94,10 +92,13 @@ export const extendCommand: CommandDefinition<ExtendArgs> = {
       : undefined;
     const engine = new EngineClient({ env: ctx.env, ...(args.host ? { host: args.host } : {}) });
     // Held until tagged: a concurrent extend moving the same cache tag cannot remove it first.
-    const hold = holdRepository(`extend-${randomBytes(6).toString('hex')}`);
+    const images = new ExtendSession(engine, `extend-${randomBytes(6).toString('hex')}`, {
+      onCleanupFailed: ({ what, message }) =>
+        ctx.output.warn(`could not remove ${what}: ${message}`),
+    });
     try {
       const result = await extend({
-        hold,
+        hold: images.hold,
         engine,
         kind: args.kind,
         generatedDir,
@@ -116,10 +117,10 @@ export const extendCommand: CommandDefinition<ExtendArgs> = {
         await engine.images.tag(result.imageId, repo, tag, { signal: ctx.signal });
       }
       ctx.output.result(toJson(result), result.imageId);
-      await retireSuperseded(engine, result).catch(() => undefined);
+      images.retire(result);
       return 0;
     } finally {
-      await releaseHold(engine, hold).catch(() => undefined);
+      await images.close();
       await engine.close();
     }
   },

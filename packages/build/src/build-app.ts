@@ -11,25 +11,23 @@ import type { EngineClientApi } from '@imgext/engine-client';
 import {
   type ExtenderEvent,
   type ExtendResult,
+  ExtendSession,
   ensureImage,
   extend,
-  holdRepository,
   type PullPolicy,
-  releaseHold,
-  retireSuperseded,
   runSchedule,
   ScheduleError,
 } from '@imgext/extender';
-import { negotiatePlatformApi, parseGroup } from '@imgext/metadata';
-import { daemonSocketFor } from '../daemon-socket.js';
-import { LifecycleSession } from '../lifecycle-session.js';
 import {
   analyzerArgs,
   builderArgs,
+  daemonSocketFor,
   detectorArgs,
   exporterArgs,
+  LifecycleSession,
   restorerArgs,
-} from '../phase-args.js';
+} from '@imgext/lifecycle';
+import { negotiatePlatformApi, parseGroup } from '@imgext/metadata';
 import { readAnalyzed, withExtend, writeAnalyzed } from './analyzed-file.js';
 import { type BuildEvent, type BuildEventListener, isBuildBranch } from './build-events.js';
 import { type BuildSummary, summarizeBuild } from './build-summary.js';
@@ -121,29 +119,16 @@ export async function buildApp(
     signal,
   );
   const tmp = await mkdtemp(join(tmpdir(), 'imgext-build-'));
-  const hold = holdRepository(session.id);
-  // Superseded cache images go in the background (the build phase barely uses the daemon).
-  const retiring: Promise<void>[] = [];
-  const retire = <T extends ExtendResult | undefined>(result: T): T => {
-    if (result?.superseded.length) {
-      retiring.push(
-        retireSuperseded(client, result).then(
-          () => undefined,
-          (err: unknown) =>
-            emit({
-              type: 'lifecycle',
-              event: {
-                type: 'cleanup-failed',
-                kind: 'image',
-                name: `superseded ${result.kind} images`,
-                message: (err as Error).message,
-              },
-            }),
-        ),
-      );
-    }
-    return result;
-  };
+  // Holds the extended images until the containers are gone; retires superseded cache images in
+  // the background (the build phase barely uses the daemon).
+  const images = new ExtendSession(client, session.id, {
+    onCleanupFailed: ({ what, message }) =>
+      emit({
+        type: 'lifecycle',
+        event: { type: 'cleanup-failed', kind: 'image', name: what, message },
+      }),
+  });
+  const retire = <T extends ExtendResult | undefined>(result: T): T => images.retire(result);
   try {
     const common = options.logLevel ? { logLevel: options.logLevel } : {};
     const cacheImage = options.cacheImage ? { cacheImage: options.cacheImage } : {};
@@ -220,7 +205,7 @@ export async function buildApp(
       appDir: options.appDir,
       pullPolicy,
       networkMode: network,
-      hold,
+      hold: images.hold,
       onEvent: extenderEvents,
     };
     const results = await runSchedule(
@@ -283,19 +268,8 @@ export async function buildApp(
     });
   } finally {
     await session.dispose();
-    await Promise.all(retiring);
     // After the containers are gone: the extended images are free to go unless cached.
-    await releaseHold(client, hold).catch((err: unknown) =>
-      emit({
-        type: 'lifecycle',
-        event: {
-          type: 'cleanup-failed',
-          kind: 'image',
-          name: hold,
-          message: (err as Error).message,
-        },
-      }),
-    );
+    await images.close();
     await rm(tmp, { recursive: true, force: true });
   }
 }

@@ -4,9 +4,9 @@
  * The CLI's end-to-end tests (apps/cli/test) cover the flags and every extension mix.
  */
 import { EngineClient } from '@imgext/engine-client';
+import { SESSION_LABEL } from '@imgext/lifecycle';
 import { removeDirIfAny, SAMPLE_BUILDER, sampleApp } from '@imgext/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SESSION_LABEL } from '../lifecycle-session.js';
 import { buildApp } from './build-app.js';
 import type { BuildEvent } from './build-events.js';
 import { cacheVolumes } from './cache-volumes.js';

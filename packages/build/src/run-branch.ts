@@ -1,9 +1,8 @@
 /** The run branch: applies the run Dockerfiles and streams the OCI layout into the layers volume. */
 import { type ExtendOptions, type ExtendResult, extend, tarPackSink } from '@imgext/extender';
+import type { LifecycleSession, Owner } from '@imgext/lifecycle';
+import { PATHS } from '@imgext/lifecycle';
 import type { Analyzed } from '@imgext/metadata';
-import type { LifecycleSession } from '../lifecycle-session.js';
-import { PATHS } from '../phase.js';
-import type { Owner } from '../tar.js';
 import { BuildAppError } from './build-error.js';
 
 /** Where the layout of the extended run image goes in /layers (any one folder under extended/run). */

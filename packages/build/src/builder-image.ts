@@ -1,8 +1,8 @@
 /** The builder image: found (or pulled), its builder metadata label, and its CNB user. */
 import type { EngineClientApi, ImageInspect } from '@imgext/engine-client';
 import type { PullPolicy } from '@imgext/extender';
+import type { Owner } from '@imgext/lifecycle';
 import { type BuilderMetadata, parseBuilderMetadata } from '@imgext/metadata';
-import type { Owner } from '../tar.js';
 import { BuildAppError } from './build-error.js';
 
 /** The builder as the daemon has it, pulled first when `policy` asks for it. */

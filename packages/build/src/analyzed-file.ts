@@ -1,6 +1,7 @@
 /** /layers/analyzed.toml of a session, read and written back. */
+
+import type { LifecycleSession } from '@imgext/lifecycle';
 import { type Analyzed, parseAnalyzed, serializeAnalyzed } from '@imgext/metadata';
-import type { LifecycleSession } from '../lifecycle-session.js';
 import { BuildAppError } from './build-error.js';
 
 const ANALYZED = '/layers/analyzed.toml';

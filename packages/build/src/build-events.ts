@@ -1,6 +1,6 @@
 /** What `buildApp` reports while it runs, as typed events (libraries never print). */
 import type { ExtenderEvent } from '@imgext/extender';
-import type { LifecycleEvent } from '../events.js';
+import type { LifecycleEvent } from '@imgext/lifecycle';
 
 /** The two branches after restore (and the buildpacks' build in between). */
 export type BuildBranch = 'extend-build' | 'build' | 'extend-run';

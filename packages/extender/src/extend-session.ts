@@ -1,0 +1,70 @@
+/**
+ * One build's use of the extender's images, start to end: the hold its chains tag their images
+ * under, the superseded cache images it retires in the background, and the release at the end.
+ * `imgext build` and `imgext extend` both go through it, so the order (retire, then release) and
+ * the reporting of what could not be removed live in one place.
+ */
+import type { EngineClientApi } from '@imgext/engine-client';
+import type { ChainResult } from './apply-chain.js';
+import { holdRepository, releaseHold } from './hold.js';
+import { retireSuperseded } from './retire-superseded.js';
+
+/** Something the session could not remove: reported, never thrown over the build's own result. */
+export interface CleanupFailure {
+  /** What it tried to remove: a hold repository, or "superseded <kind> images". */
+  what: string;
+  message: string;
+}
+
+export interface ExtendSessionOptions {
+  /** Told about each removal that failed (as a warning: the build's result stands). */
+  onCleanupFailed?: (failure: CleanupFailure) => void;
+}
+
+export class ExtendSession {
+  /** Pass as `hold` to `extend` / `applyChain`. */
+  readonly hold: string;
+  readonly #engine: EngineClientApi;
+  readonly #retiring: Promise<void>[] = [];
+  readonly #failed: (failure: CleanupFailure) => void;
+  #closed: Promise<void> | undefined;
+
+  constructor(engine: EngineClientApi, id: string, opts: ExtendSessionOptions = {}) {
+    this.#engine = engine;
+    this.hold = holdRepository(id);
+    this.#failed = opts.onCleanupFailed ?? (() => {});
+  }
+
+  /** Starts removing what `result`'s cache tags moved away from; returns `result` unchanged. */
+  retire<T extends Pick<ChainResult, 'kind' | 'imageId' | 'superseded'> | undefined>(result: T): T {
+    if (result?.superseded.length) {
+      this.#retiring.push(
+        retireSuperseded(this.#engine, result).then(
+          () => undefined,
+          (err: unknown) =>
+            this.#failed({ what: `superseded ${result.kind} images`, message: messageOf(err) }),
+        ),
+      );
+    }
+    return result;
+  }
+
+  /**
+   * Waits for the retirements, then drops the hold: call once nothing runs from or exports the
+   * held images any more. Idempotent; never rejects (failures go to `onCleanupFailed`).
+   */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await Promise.all(this.#retiring);
+      await releaseHold(this.#engine, this.hold).then(
+        () => undefined,
+        (err: unknown) => this.#failed({ what: this.hold, message: messageOf(err) }),
+      );
+    })();
+    return this.#closed;
+  }
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
