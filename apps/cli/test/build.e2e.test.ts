@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildSummary } from '../src/commands/build.js';
 import {
   buildArgv,
+  cacheVolumesOf,
   leftovers,
   Made,
   runCli,
@@ -164,6 +165,8 @@ describe('imgext build', () => {
     expect(error?.code).toBe('ERR_PHASE_FAILED');
     expect(String(error?.message)).toContain('builder failed');
     expect(await leftovers(client, image)).toEqual({ containers: 0, volumes: 0, image: false });
+    // A first build that failed: the cache volumes it created went with it.
+    expect(await cacheVolumesOf(client, image)).toEqual([]);
   });
 
   it('a failing extension Dockerfile: exit code 1, the extension named, nothing left behind', async () => {
@@ -173,6 +176,7 @@ describe('imgext build', () => {
     expect(error?.code).toBe('ERR_EXTENSION_BUILD_FAILED');
     expect(String(error?.message)).toContain('imgext-samples/broken');
     expect(await leftovers(client, image)).toEqual({ containers: 0, volumes: 0, image: false });
+    expect(await cacheVolumesOf(client, image)).toEqual([]);
   });
 
   it('a builder that does not exist: exit code 1 with a clear code', async () => {

@@ -7,7 +7,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EngineClientApi } from '@imgext/engine-client';
+import {
+  type EngineClientApi,
+  InvalidReferenceError,
+  parseImageReference,
+} from '@imgext/engine-client';
 import {
   type ExtenderEvent,
   type ExtendResult,
@@ -29,10 +33,11 @@ import {
 } from '@imgext/lifecycle';
 import { negotiatePlatformApi, parseGroup } from '@imgext/metadata';
 import { readAnalyzed, withExtend, writeAnalyzed } from './analyzed-file.js';
+import { BuildAppError } from './build-error.js';
 import { type BuildEvent, type BuildEventListener, isBuildBranch } from './build-events.js';
 import { type BuildSummary, summarizeBuild } from './build-summary.js';
 import { builderMetadata, cnbUser, findBuilder } from './builder-image.js';
-import { cacheVolumes, removeCacheVolume } from './cache-volumes.js';
+import { cacheVolumes, missingVolumes, removeCacheVolume } from './cache-volumes.js';
 import { registryAuthEnv } from './registry-auth-env.js';
 import { extendRunImage } from './run-branch.js';
 
@@ -85,6 +90,7 @@ export async function buildApp(
   const network = options.network ?? 'none';
   const publish = options.publish === true;
   const daemon = !publish;
+  checkOptions(options, network);
   const builder = await findBuilder(client, options.builder, pullPolicy, signal);
   const md = builderMetadata(builder, options.builder);
   const platformApi = negotiatePlatformApi(md.platformApis);
@@ -101,6 +107,23 @@ export async function buildApp(
   }
   const caches = cacheVolumes(options.image);
   if (options.clearCache) await removeCacheVolume(client, caches.build);
+  // A first build that fails leaves no cache volumes behind: those it created go with it.
+  const newCaches = await missingVolumes(
+    client,
+    [...(options.cacheImage ? [] : [caches.build]), ...(daemon ? [caches.launch] : [])],
+    signal,
+  );
+  let succeeded = false;
+  const forgetNewCaches = async () => {
+    for (const name of newCaches) {
+      await removeCacheVolume(client, name).catch((err: unknown) =>
+        emit({
+          type: 'lifecycle',
+          event: { type: 'cleanup-failed', kind: 'volume', name, message: (err as Error).message },
+        }),
+      );
+    }
+  };
   const session = await LifecycleSession.create(
     {
       client,
@@ -117,7 +140,10 @@ export async function buildApp(
       onEvent: (event) => emit({ type: 'lifecycle', event }),
     },
     signal,
-  );
+  ).catch(async (err: unknown) => {
+    await forgetNewCaches();
+    throw err;
+  });
   const tmp = await mkdtemp(join(tmpdir(), 'imgext-build-'));
   // Holds the extended images until the containers are gone; retires superseded cache images in
   // the background (the build phase barely uses the daemon).
@@ -257,7 +283,7 @@ export async function buildApp(
       }),
       { env: registryEnv, signal },
     );
-    return await summarizeBuild(client, {
+    const summary = await summarizeBuild(client, {
       image: options.image,
       publish,
       platformApi,
@@ -266,10 +292,46 @@ export async function buildApp(
       runExtended,
       durationMs: Math.round(performance.now() - started),
     });
+    succeeded = true;
+    return summary;
   } finally {
     await session.dispose();
     // After the containers are gone: the extended images are free to go unless cached.
     await images.close();
+    if (!succeeded) await forgetNewCaches();
     await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/** What can be told wrong before the daemon is asked anything. */
+function checkOptions(options: BuildOptions, network: string): void {
+  if (network !== 'none' && network !== 'host') {
+    throw new BuildAppError(
+      'ERR_INVALID_OPTION',
+      `network "${network}": the build runs with network none or host`,
+    );
+  }
+  checkImageReferences([
+    ['image', options.image],
+    ['builder', options.builder],
+    ['runImage', options.runImage],
+    ['cacheImage', options.cacheImage],
+    ['lifecycleImage', options.lifecycleImage],
+  ]);
+}
+
+/**
+ * Checks each `[where, reference]` (undefined ones are skipped): throws ERR_INVALID_REFERENCE
+ * naming `where` and what is wrong with the reference.
+ */
+export function checkImageReferences(refs: Array<[string, string | undefined]>): void {
+  for (const [where, ref] of refs) {
+    if (ref === undefined) continue;
+    try {
+      parseImageReference(ref);
+    } catch (err) {
+      if (!(err instanceof InvalidReferenceError)) throw err;
+      throw new BuildAppError('ERR_INVALID_REFERENCE', `${where}: ${err.message}`, { cause: err });
+    }
   }
 }

@@ -151,7 +151,8 @@ export type EngineErrorCode =
   | BuildError['code']
   | PullError['code']
   | StreamError['code']
-  | AbortedError['code'];
+  | AbortedError['code']
+  | 'ENGINE_INVALID_REFERENCE';
 
 /** The typed error for a non-2xx status. */
 export function errorForStatus(

@@ -17,5 +17,12 @@ export {
   StreamError,
   UnauthorizedError,
 } from './errors.js';
+export {
+  DEFAULT_DOMAIN,
+  type ImageReference,
+  InvalidReferenceError,
+  normalizeReference,
+  parseImageReference,
+} from './image-reference.js';
 export { demux, FrameDecoder } from './streams/demux.js';
 export { JsonLineDecoder, jsonLines } from './streams/json-lines.js';

@@ -3,13 +3,14 @@
  * real lifecycle. The build is `buildApp` of @imgext/build; this command turns flags into its
  * options and renders its events. Flag names follow pack's.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import {
   BuildAppError,
   type BuildBranch,
   type BuildEvent,
   buildApp,
+  checkImageReferences,
   envFileEntries,
   type PlatformEnvSource,
   platformEnv,
@@ -83,8 +84,8 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
         describe: 'Start from an empty build cache',
       })
       .option('network', {
-        type: 'string',
-        default: 'none',
+        choices: ['none', 'host'] as const,
+        default: 'none' as const,
         describe: 'Network of the phase containers and extension builds (none or host)',
       })
       .option('trust-builder', {
@@ -111,6 +112,8 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
         return true;
       }) as never,
   handler: async (args, ctx) => {
+    checkReferences(args);
+    const appDir = await appFolder(resolve(ctx.cwd, args.path ?? '.'), args.path);
     const env = await readPlatformEnv(args, ctx);
     const daemonSocket = args.dockerHost ?? ctx.env.IMGEXT_DAEMON_SOCKET;
     const client = await EngineClient.connect({ env: ctx.env });
@@ -120,7 +123,7 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
         {
           image: args.image,
           builder: args.builder,
-          appDir: resolve(ctx.cwd, args.path ?? '.'),
+          appDir,
           ...(args.runImage ? { runImage: args.runImage } : {}),
           platformEnv: env,
           publish: args.publish,
@@ -145,6 +148,35 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
     }
   },
 };
+
+/** Every image reference given, checked before the daemon is asked anything. */
+function checkReferences(args: BuildArgs): void {
+  try {
+    checkImageReferences([
+      ['the image to build', args.image],
+      ['--builder', args.builder],
+      ['--run-image', args.runImage],
+      ['--cache-image', args.cacheImage],
+      ['--lifecycle-image', args.lifecycleImage],
+    ]);
+  } catch (err) {
+    if (err instanceof BuildAppError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** The app folder must exist and be a folder (pack's archive paths are not supported). */
+async function appFolder(dir: string, given: string | undefined): Promise<string> {
+  const what = given === undefined ? `the current folder (${dir})` : `--path ${given}`;
+  const info = await stat(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') throw new UsageError(`${what}: no such folder`);
+    throw new UsageError(`${what}: cannot read it (${err.code ?? err.message})`);
+  });
+  if (!info.isDirectory()) {
+    throw new UsageError(`${what} is not a folder: give the app's folder`);
+  }
+  return dir;
+}
 
 /** --env-file lines, then --env K=V / K (from the environment), as pack reads them. */
 async function readPlatformEnv(
