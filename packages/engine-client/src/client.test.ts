@@ -84,7 +84,10 @@ describe('connection failures', () => {
       const err = await client.ping().catch((e) => e);
       expect(err).toBeInstanceOf(ConnectionError);
       expect(err).toMatchObject({ code: 'ENGINE_CONNECTION', syscallCode: 'ENOENT' });
-      expect(err.message).toMatch(/socket does not exist/);
+      expect(err.hint).toMatch(/socket does not exist/);
+      // the hint is not repeated inside the message (a renderer prints both)
+      expect(err.message).not.toContain(err.hint);
+      expect(err.message).toContain('missing.sock');
     } finally {
       await client.close();
     }

@@ -55,7 +55,10 @@ export class ServerError extends EngineError {
   override readonly code = 'ENGINE_SERVER_ERROR';
 }
 
-/** The daemon could not be reached; `hint` says what to check. */
+/**
+ * The daemon could not be reached; `hint` says what to check. The hint is kept out of `message`
+ * (a renderer shows both: putting it in the message too made it appear twice).
+ */
 export class ConnectionError extends EngineError {
   override readonly code = 'ENGINE_CONNECTION';
   readonly hint: string | undefined;
@@ -66,7 +69,7 @@ export class ConnectionError extends EngineError {
     message: string,
     details: EngineErrorDetails & { hint?: string; syscallCode?: string } = {},
   ) {
-    super(details.hint ? `${message} (${details.hint})` : message, details);
+    super(message, details);
     this.hint = details.hint;
     this.syscallCode = details.syscallCode;
   }
