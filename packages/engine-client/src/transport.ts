@@ -114,7 +114,9 @@ export class Transport {
         this.#version = Promise.resolve(pinned);
         this.#versionValue = pinned;
       } else {
-        this.#version = this.#negotiate(signal).then(
+        // Shared by every caller: it runs under no caller's signal (one caller's abort must not
+        // fail the others); each caller waits under its own signal below.
+        this.#version = this.#negotiate().then(
           (version) => {
             this.#versionValue = version;
             return version;
@@ -126,7 +128,7 @@ export class Transport {
         );
       }
     }
-    return this.#version;
+    return this.#versionValue === undefined ? untilAborted(this.#version, signal) : this.#version;
   }
 
   /**
@@ -255,6 +257,27 @@ export class Transport {
     this.#resolved = undefined;
     if (pending) await (await pending.catch(() => undefined))?.close();
   }
+}
+
+/** `promise`, or an AbortedError as soon as `signal` aborts (the promise itself runs on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  const ctx = { method: 'HEAD', path: '/_ping', signal };
+  if (signal.aborted) return Promise.reject(transportError(signal.reason, ctx));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(transportError(signal.reason, ctx));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 function daemonMessage(text: string): string | undefined {
