@@ -101,7 +101,14 @@ export class Containers implements ContainersApi {
           },
           signal: opts.signal,
         });
-        const multiplexed = await self.#multiplexed(id, res.headers['content-type'], opts.signal);
+        let multiplexed: boolean;
+        try {
+          multiplexed = await self.#multiplexed(id, res.headers['content-type'], opts.signal);
+        } catch (err) {
+          // the body is not handed out: release it, or the pool waits for it forever
+          res.destroy();
+          throw err;
+        }
         yield* multiplexed ? demux(res.body) : raw(res.body);
       },
     };

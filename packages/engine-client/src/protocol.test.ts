@@ -315,6 +315,33 @@ describe('multiplexed streams from the wire', () => {
   });
 });
 
+describe('logs whose follow-up inspect fails', () => {
+  it('releases the response, so that close() returns', async () => {
+    const c = await start({
+      // API 1.41: no multiplexed/raw Content-Type, so logs() inspects the container's Tty
+      apiVersion: '1.41',
+      handler: (req, res) => {
+        if (req.url?.includes('/logs')) {
+          // a follow stream that stays open: only the client can end it
+          res.writeHead(200, { 'content-type': 'application/octet-stream' });
+          res.write(frame(1, 'line\n'));
+          return;
+        }
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end('{"message":"inspect broke"}');
+      },
+    });
+    const err = await (async () => {
+      for await (const _ of c.containers.logs('x', { follow: true }));
+    })().catch((e) => e);
+    expect(err).toBeInstanceOf(ServerError);
+    expect(err.daemonMessage).toBe('inspect broke');
+    // close() waits for in-flight responses: it only returns if logs() released its own
+    await c.close();
+    expect(engine?.requests).toContain('GET /v1.41/containers/x/json');
+  }, 10_000);
+});
+
 describe('JSON-lines streams from the wire', () => {
   it('build: CRLF lines split across chunks, an in-band error after progress', async () => {
     const c = await start({
