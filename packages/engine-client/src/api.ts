@@ -33,6 +33,19 @@ export interface EngineClientOptions {
   connections?: number;
   /** For ssh:// hosts: the ssh program and extra arguments (e.g. ['-i', key, '-o', 'BatchMode=yes']). */
   ssh?: SshOptions;
+  /** Connect and response-header timeouts; a stream, once its headers arrived, is never timed. */
+  timeouts?: TimeoutOptions;
+}
+
+export interface TimeoutOptions {
+  /** Milliseconds to open a connection (unix and tcp). Default 10 000; 0 waits forever. */
+  connect?: number;
+  /**
+   * Milliseconds from sending a request (one without a body) to its response headers. Default
+   * 60 000; 0 waits forever. Requests whose answer is a long stream or that upload a body (wait,
+   * logs, events, build, pull, push, load, import, save, archive upload) are not timed.
+   */
+  headers?: number;
 }
 
 export interface SshOptions {

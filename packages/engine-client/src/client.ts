@@ -86,6 +86,7 @@ export class EngineClient implements EngineClientApi {
           method: 'GET',
           path: '/events',
           query: { filters: opts.filters, since: opts.since, until: opts.until },
+          untimed: true,
           signal: opts.signal,
         });
         for await (const value of jsonLines(res.body)) yield value as EngineEvent;

@@ -75,6 +75,7 @@ export class Containers implements ContainersApi {
       method: 'POST',
       path: `/containers/${pathSegment(id)}/wait`,
       query: { condition: opts.condition },
+      untimed: true,
       signal: opts.signal,
     });
     const result = res.json<WaitResult>();
@@ -99,6 +100,7 @@ export class Containers implements ContainersApi {
             since: opts.since,
             tail: opts.tail,
           },
+          untimed: true,
           signal: opts.signal,
         });
         let multiplexed: boolean;

@@ -75,6 +75,33 @@ export class ConnectionError extends EngineError {
   }
 }
 
+/**
+ * The engine did not accept the connection, or accepted it and sent no response headers, within
+ * the configured timeout (EngineClientOptions.timeouts). Streams are never timed once answering.
+ */
+export class EngineTimeoutError extends EngineError {
+  override readonly code = 'ENGINE_TIMEOUT';
+  readonly hint: string | undefined;
+  /** Which timeout expired. */
+  readonly phase: 'connect' | 'headers';
+  /** The timeout in milliseconds, when known. */
+  readonly timeoutMs: number | undefined;
+
+  constructor(
+    message: string,
+    details: EngineErrorDetails & {
+      hint?: string;
+      phase: 'connect' | 'headers';
+      timeoutMs?: number;
+    },
+  ) {
+    super(message, details);
+    this.hint = details.hint;
+    this.phase = details.phase;
+    this.timeoutMs = details.timeoutMs;
+  }
+}
+
 /** The daemon's API version is below the client's floor. */
 export class ApiVersionTooOldError extends EngineError {
   override readonly code = 'ENGINE_API_VERSION';
@@ -150,6 +177,7 @@ export type EngineErrorCode =
   | UnauthorizedError['code']
   | ServerError['code']
   | ConnectionError['code']
+  | EngineTimeoutError['code']
   | ApiVersionTooOldError['code']
   | BuildError['code']
   | PullError['code']
@@ -192,6 +220,20 @@ function syscallCodeOf(err: unknown): string | undefined {
   return undefined;
 }
 
+function timeoutCodeOf(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e && typeof e === 'object'; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
 function isAbort(err: unknown): boolean {
   const e = err as { name?: string; code?: string } | undefined;
   return e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 'ABORT_ERR';
@@ -200,7 +242,13 @@ function isAbort(err: unknown): boolean {
 /** Wraps a transport failure (or an abort) into our typed error. */
 export function transportError(
   err: unknown,
-  details: { method?: string; path?: string; host?: string; signal?: AbortSignal | undefined },
+  details: {
+    method?: string;
+    path?: string;
+    host?: string;
+    signal?: AbortSignal | undefined;
+    headersTimeout?: number | undefined;
+  },
 ): EngineError {
   if (err instanceof EngineError) return err;
   if (details.signal?.aborted || isAbort(err)) {
@@ -210,9 +258,37 @@ export function transportError(
       cause: err,
     });
   }
-  const syscallCode = syscallCodeOf(err);
   const where = details.host ? ` at ${details.host}` : '';
   const what = err instanceof Error ? err.message : String(err);
+  const timeout = timeoutCodeOf(err);
+  if (timeout === 'UND_ERR_HEADERS_TIMEOUT') {
+    const ms = details.headersTimeout;
+    const within = ms ? ` within ${seconds(ms)}` : '';
+    return new EngineTimeoutError(
+      `the engine${where} accepted the connection but did not answer ${details.method ?? ''} ${details.path ?? ''}${within}`.replace(
+        /\s+/g,
+        ' ',
+      ),
+      {
+        method: details.method,
+        path: details.path,
+        phase: 'headers',
+        ...(ms ? { timeoutMs: ms } : {}),
+        hint: 'is an engine listening there, and is it responsive? (the limit is the timeouts.headers option)',
+        cause: err,
+      },
+    );
+  }
+  if (timeout === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new EngineTimeoutError(`cannot connect to the engine${where}: ${what}`, {
+      method: details.method,
+      path: details.path,
+      phase: 'connect',
+      hint: 'is the host reachable, and DOCKER_HOST right? (the limit is the timeouts.connect option)',
+      cause: err,
+    });
+  }
+  const syscallCode = syscallCodeOf(err);
   if (syscallCode) {
     return new ConnectionError(`cannot reach the engine${where}: ${what}`, {
       method: details.method,

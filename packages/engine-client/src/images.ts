@@ -157,6 +157,7 @@ export class Images implements ImagesApi {
         tlsVerify: opts.tlsVerify === false ? false : undefined,
       },
       headers: await this.#authHeader(ref, opts.auth),
+      untimed: true,
       signal: opts.signal,
     });
     await readProgress(res, { method: 'POST', path: '/images/create', ref }, (message) => {
@@ -173,6 +174,7 @@ export class Images implements ImagesApi {
       path,
       query: { tag, tlsVerify: opts.tlsVerify === false ? false : undefined },
       headers: await this.#authHeader(ref, opts.auth),
+      untimed: true,
       signal: opts.signal,
     });
     const result: PushResult = {};
@@ -223,6 +225,7 @@ export class Images implements ImagesApi {
       method: 'GET',
       path: '/images/get',
       query: { names: refs },
+      untimed: true,
       signal: opts.signal,
     });
     return res.stream();

@@ -11,6 +11,7 @@ export {
   EngineError,
   type EngineErrorCode,
   type EngineErrorDetails,
+  EngineTimeoutError,
   NotFoundError,
   PullError,
   ServerError,

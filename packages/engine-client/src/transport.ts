@@ -13,6 +13,7 @@ import {
   parseApiVersion,
 } from './api-version.js';
 import { type Connection, resolveConnection } from './connection/index.js';
+import { DEFAULT_HEADERS_TIMEOUT, timeoutOption } from './connection/resolve-endpoint.js';
 import {
   ApiVersionTooOldError,
   EngineError,
@@ -37,6 +38,11 @@ export interface RequestSpec {
   signal?: AbortSignal | undefined;
   /** Prefix the path with /vX.Y (default true). */
   versioned?: boolean;
+  /**
+   * The answer is a long stream, or its headers may legitimately take long (wait, logs, events,
+   * pull, push, save): no header timeout. Requests with a body are never header-timed either.
+   */
+  untimed?: boolean;
 }
 
 /** A response whose status was 2xx (or 304). Its body must be consumed, dumped or destroyed. */
@@ -60,6 +66,7 @@ interface CallContext {
   path: string;
   host: string;
   signal?: AbortSignal | undefined;
+  headersTimeout?: number;
 }
 
 export class Transport {
@@ -70,6 +77,7 @@ export class Transport {
   /** The settled version, so that requests after the first skip a promise turn. */
   #versionValue: string | undefined;
   #ping: PingResult | undefined;
+  #headersTimeout: number | undefined;
 
   constructor(options: EngineClientOptions = {}) {
     this.#options = options;
@@ -194,11 +202,18 @@ export class Transport {
         ? undefined
         : (this.#versionValue ?? (await this.apiVersion(spec.signal)));
     const path = `${version ? `/v${version}` : ''}${spec.path}`;
+    this.#headersTimeout ??= timeoutOption(
+      this.#options.timeouts?.headers,
+      'headers',
+      DEFAULT_HEADERS_TIMEOUT,
+    );
+    const headersTimeout = spec.untimed || spec.body !== undefined ? 0 : this.#headersTimeout;
     const ctx: CallContext = {
       method: spec.method,
       path: spec.path,
       host: connection.endpoint.host,
       signal: spec.signal,
+      headersTimeout,
     };
     if (spec.signal?.aborted) throw transportError(spec.signal.reason, ctx);
     const headers: Record<string, string> = { ...spec.headers };
@@ -219,7 +234,7 @@ export class Transport {
         body: body ?? null,
         signal: spec.signal ?? null,
         bodyTimeout: 0,
-        headersTimeout: 0,
+        headersTimeout,
       });
     } catch (err) {
       throw transportError(err, ctx);
