@@ -393,6 +393,18 @@ export interface RunOptions extends CallOptions {
   remove?: boolean;
   /** Optional tar to put into the container (at `path`) before it starts. */
   beforeStart?: (containerId: string) => Promise<void>;
+  /** Called when clean-up failed: what could not be killed or removed, and why. */
+  onWarning?: (warning: RunWarning) => void;
+}
+
+/** A clean-up step of `run` that failed; the container may be left behind. */
+export interface RunWarning {
+  type: 'cleanup-failed';
+  action: 'kill' | 'remove';
+  containerId: string;
+  /** The error's message (typed errors keep their `code` in `code`). */
+  message: string;
+  code: string | undefined;
 }
 
 export interface RunResult {
