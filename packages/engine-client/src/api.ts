@@ -170,6 +170,12 @@ export interface BuildOptions extends CallOptions {
   forceRm?: boolean;
   /** Called for each progress event, in order. */
   onProgress?: (event: BuildProgressEvent) => void;
+  /**
+   * The image references whose registries the build pulls from (its FROM images), when known:
+   * X-Registry-Config then carries only their credentials, and only their helpers run. `[]`
+   * sends none. Default: every credential the docker config knows.
+   */
+  registries?: string[];
 }
 
 export type BuildProgressEvent =
@@ -179,7 +185,9 @@ export type BuildProgressEvent =
   /** A step committed a new image (short ID): see BuildResult.newImageIds. */
   | { type: 'committed'; id: string }
   | { type: 'aux'; id: string }
-  | { type: 'status'; status: string; id?: string; progress?: string };
+  | { type: 'status'; status: string; id?: string; progress?: string }
+  /** Not from the engine: e.g. a credential helper that could not be run and was skipped. */
+  | { type: 'warning'; message: string };
 
 export interface BuildResult {
   /** The image ID the daemon reported (aux.ID), as the daemon gives it ('sha256:...'). */

@@ -34,7 +34,8 @@ export class EngineClient implements EngineClientApi {
     });
     this.#auth = {
       authFor: (ref) => resolver.authFor(ref),
-      allConfigs: () => resolver.allConfigs(),
+      allConfigs: (onSkip) => resolver.allConfigs(onSkip),
+      configsFor: (refs, onSkip) => resolver.configsFor(refs, onSkip),
       encode: encodeAuthHeader,
     };
     this.images = new Images(this.#t, this.#auth);

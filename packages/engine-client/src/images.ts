@@ -29,7 +29,8 @@ const PUSHED = /^(\S+): digest: (sha256:[0-9a-f]{64})/;
 /** Where registry credentials come from (the client's auth resolver). */
 export interface AuthSource {
   authFor(ref: string): Promise<RegistryAuth | undefined>;
-  allConfigs(): Promise<Record<string, RegistryAuth>>;
+  allConfigs(onSkip?: (err: Error) => void): Promise<Record<string, RegistryAuth>>;
+  configsFor(refs: string[], onSkip?: (err: Error) => void): Promise<Record<string, RegistryAuth>>;
   encode(value: object): string;
 }
 
@@ -79,7 +80,16 @@ export class Images implements ImagesApi {
   }
 
   async build(context: TarStream, opts: BuildOptions = {}): Promise<BuildResult> {
-    const configs = await this.#auth.allConfigs();
+    // A helper that cannot be run (a credsStore copied from another machine) does not fail a
+    // build, as with `docker build`: it is skipped with a warning event.
+    const skipped = (err: Error) =>
+      opts.onProgress?.({
+        type: 'warning',
+        message: `registry credentials skipped: ${err.message}`,
+      });
+    const configs = opts.registries
+      ? await this.#auth.configsFor(opts.registries, skipped)
+      : await this.#auth.allConfigs(skipped);
     const headers: Record<string, string> = { 'content-type': 'application/x-tar' };
     if (Object.keys(configs).length > 0) headers['x-registry-config'] = this.#auth.encode(configs);
     const res = await this.#t.request({
