@@ -102,6 +102,42 @@ export class EngineTimeoutError extends EngineError {
   }
 }
 
+const FILE_PROBLEMS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  EISDIR: 'is a directory',
+  ELOOP: 'too many levels of symbolic links',
+  EIO: 'input/output error',
+};
+
+/**
+ * A local file could not be read while sending a request body (a build context, an archive):
+ * the problem is on this machine, not the engine's. `file` names it when the system error did.
+ */
+export class LocalFileError extends EngineError {
+  override readonly code = 'ENGINE_LOCAL_FILE';
+  /** The file that could not be read, when known. */
+  readonly file: string | undefined;
+  /** The system error code (EACCES, ENOENT...). */
+  readonly syscallCode: string | undefined;
+
+  constructor(err: unknown, details: EngineErrorDetails = {}) {
+    const e = err as { code?: unknown; path?: unknown; message?: unknown } | undefined;
+    const syscallCode = typeof e?.code === 'string' ? e.code : undefined;
+    const file = typeof e?.path === 'string' ? e.path : undefined;
+    const problem = (syscallCode && FILE_PROBLEMS[syscallCode]) ?? String(e?.message ?? err);
+    const what = file ? `cannot read ${file}` : 'cannot read the request body';
+    const sending = details.method ? ` (sending ${details.method} ${details.path ?? ''})` : '';
+    super(`${what}: ${problem}${syscallCode ? ` (${syscallCode})` : ''}${sending}`, {
+      ...details,
+      cause: err,
+    });
+    this.file = file;
+    this.syscallCode = syscallCode;
+  }
+}
+
 /** The daemon's API version is below the client's floor. */
 export class ApiVersionTooOldError extends EngineError {
   override readonly code = 'ENGINE_API_VERSION';
@@ -178,6 +214,7 @@ export type EngineErrorCode =
   | ServerError['code']
   | ConnectionError['code']
   | EngineTimeoutError['code']
+  | LocalFileError['code']
   | ApiVersionTooOldError['code']
   | BuildError['code']
   | PullError['code']

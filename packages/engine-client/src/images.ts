@@ -20,6 +20,7 @@ import { NotFoundError, StreamError } from './errors.js';
 import { progressEvent, readProgress } from './progress-stream.js';
 import { pathSegment } from './query.js';
 import { splitReference } from './reference.js';
+import { holdStreamError } from './streams/hold-stream-error.js';
 import { eachJsonLine } from './streams/json-lines.js';
 import type { Transport } from './transport.js';
 
@@ -80,6 +81,7 @@ export class Images implements ImagesApi {
   }
 
   async build(context: TarStream, opts: BuildOptions = {}): Promise<BuildResult> {
+    holdStreamError(context);
     // A helper that cannot be run (a credsStore copied from another machine) does not fail a
     // build, as with `docker build`: it is skipped with a warning event.
     const skipped = (err: Error) =>

@@ -12,6 +12,7 @@ export {
   type EngineErrorCode,
   type EngineErrorDetails,
   EngineTimeoutError,
+  LocalFileError,
   NotFoundError,
   PullError,
   ServerError,

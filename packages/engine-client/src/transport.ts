@@ -18,6 +18,7 @@ import {
   ApiVersionTooOldError,
   EngineError,
   errorForStatus,
+  LocalFileError,
   StreamError,
   transportError,
 } from './errors.js';
@@ -218,11 +219,18 @@ export class Transport {
     if (spec.signal?.aborted) throw transportError(spec.signal.reason, ctx);
     const headers: Record<string, string> = { ...spec.headers };
     let body: Dispatcher.DispatchOptions['body'];
+    let bodyFailure: { err: unknown } | undefined;
     if (spec.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(spec.json);
+    } else if (typeof spec.body === 'string' || Buffer.isBuffer(spec.body)) {
+      body = spec.body;
     } else if (spec.body !== undefined) {
-      body = spec.body as Dispatcher.DispatchOptions['body'];
+      // A failure reading the caller's stream (an unreadable file in a build context) is told
+      // apart from a failure of the connection, which it would otherwise look like (EACCES...).
+      body = guardBody(spec.body, (err) => {
+        bodyFailure ??= { err };
+      }) as unknown as Dispatcher.DispatchOptions['body'];
     }
     let res: Dispatcher.ResponseData;
     try {
@@ -237,6 +245,7 @@ export class Transport {
         headersTimeout,
       });
     } catch (err) {
+      if (bodyFailure) throw bodySourceError(bodyFailure.err, ctx);
       throw transportError(err, ctx);
     }
     const response = new BodyResponse(res, ctx);
@@ -272,6 +281,32 @@ export class Transport {
     this.#resolved = undefined;
     if (pending) await (await pending.catch(() => undefined))?.close();
   }
+}
+
+/** The caller's body stream, with its failures reported to `onError` before they reach undici. */
+async function* guardBody(
+  source: TarStream,
+  onError: (err: unknown) => void,
+): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of source as AsyncIterable<Uint8Array>) yield chunk;
+  } catch (err) {
+    onError(err);
+    throw err;
+  }
+}
+
+/**
+ * The error for a body stream that failed: a file system error names the file (LocalFileError);
+ * any other error of the caller's stream is the caller's own and is passed on as it is.
+ */
+function bodySourceError(err: unknown, ctx: CallContext): unknown {
+  if (ctx.signal?.aborted) return transportError(err, ctx);
+  const e = err as { code?: unknown; path?: unknown; syscall?: unknown } | undefined;
+  if (e && typeof e.code === 'string' && typeof e.syscall === 'string') {
+    return new LocalFileError(err, { method: ctx.method, path: ctx.path });
+  }
+  return err;
 }
 
 /** `promise`, or an AbortedError as soon as `signal` aborts (the promise itself runs on). */

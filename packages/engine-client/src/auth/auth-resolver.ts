@@ -35,7 +35,10 @@ export interface AuthResolver {
 export type SkipListener = (error: CredentialHelperError) => void;
 
 /** Runs `step`; a CredentialHelperError goes to `onSkip` when there is one, else is thrown. */
-async function tolerant<T>(step: () => Promise<T>, onSkip: SkipListener | undefined): Promise<T | undefined> {
+async function tolerant<T>(
+  step: () => Promise<T>,
+  onSkip: SkipListener | undefined,
+): Promise<T | undefined> {
   try {
     return await step();
   } catch (err) {
