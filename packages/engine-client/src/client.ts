@@ -1,14 +1,17 @@
 /** EngineClient: the public entry point, implementing the agreed EngineClientApi. */
 import type {
   CallOptions,
+  ContainersApi,
   EngineClientApi,
   EngineClientOptions,
   EngineEvent,
+  ImagesApi,
   PingResult,
   RegistryAuth,
   ResolvedEndpoint,
   SystemInfo,
   VersionInfo,
+  VolumesApi,
 } from './api.js';
 import { createAuthResolver, encodeAuthHeader } from './auth/index.js';
 import { Containers } from './containers.js';
@@ -21,9 +24,11 @@ import { Volumes } from './volumes.js';
 export class EngineClient implements EngineClientApi {
   readonly #t: Transport;
   readonly #auth: AuthSource;
-  readonly images: Images;
-  readonly containers: Containers;
-  readonly volumes: Volumes;
+  // Typed as the agreed interfaces: the classes behind them hold the transport, whose types are
+  // not part of the published surface.
+  readonly images: ImagesApi;
+  readonly containers: ContainersApi;
+  readonly volumes: VolumesApi;
 
   /** Nothing is resolved or contacted until the first call (or `connect()`). */
   constructor(options: EngineClientOptions = {}) {

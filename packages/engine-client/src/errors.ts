@@ -4,6 +4,9 @@
  * status code and the daemon's own message. No credential ever reaches a message.
  */
 
+import type { CredentialHelperError } from './auth/credential-helper-error.js';
+import type { EndpointConfigError } from './connection/endpoint-config-error.js';
+
 export interface EngineErrorDetails {
   method?: string;
   path?: string;
@@ -214,12 +217,14 @@ export type EngineErrorCode =
   | ServerError['code']
   | ConnectionError['code']
   | EngineTimeoutError['code']
-  | LocalFileError['code']
   | ApiVersionTooOldError['code']
   | BuildError['code']
   | PullError['code']
   | StreamError['code']
-  | AbortedError['code'];
+  | AbortedError['code']
+  | LocalFileError['code']
+  | CredentialHelperError['code']
+  | EndpointConfigError['code'];
 
 /** The typed error for a non-2xx status. */
 export function errorForStatus(
