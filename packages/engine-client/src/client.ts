@@ -5,6 +5,7 @@ import type {
   EngineClientApi,
   EngineClientOptions,
   EngineEvent,
+  EventsOptions,
   ImagesApi,
   PingResult,
   RegistryAuth,
@@ -17,13 +18,14 @@ import { createAuthResolver, encodeAuthHeader } from './auth/index.js';
 import { Containers } from './containers.js';
 import { EngineError } from './errors.js';
 import { type AuthSource, Images } from './images.js';
-import { jsonLines } from './streams/json-lines.js';
+import { System } from './system.js';
 import { Transport } from './transport.js';
 import { Volumes } from './volumes.js';
 
 export class EngineClient implements EngineClientApi {
   readonly #t: Transport;
   readonly #auth: AuthSource;
+  readonly #system: System;
   // Typed as the agreed interfaces: the classes behind them hold the transport, whose types are
   // not part of the published surface.
   readonly images: ImagesApi;
@@ -46,6 +48,7 @@ export class EngineClient implements EngineClientApi {
     this.images = new Images(this.#t, this.#auth);
     this.containers = new Containers(this.#t);
     this.volumes = new Volumes(this.#t);
+    this.#system = new System(this.#t);
   }
 
   /** Creates a client and resolves its endpoint and API version up front. */
@@ -75,29 +78,15 @@ export class EngineClient implements EngineClientApi {
   }
 
   version(opts: CallOptions = {}): Promise<VersionInfo> {
-    return this.#t.json({ method: 'GET', path: '/version', signal: opts.signal });
+    return this.#system.version(opts);
   }
 
   info(opts: CallOptions = {}): Promise<SystemInfo> {
-    return this.#t.json({ method: 'GET', path: '/info', signal: opts.signal });
+    return this.#system.info(opts);
   }
 
-  events(
-    opts: CallOptions & { filters?: Record<string, string[]>; since?: string; until?: string } = {},
-  ): AsyncIterable<EngineEvent> {
-    const t = this.#t;
-    return {
-      async *[Symbol.asyncIterator]() {
-        const res = await t.request({
-          method: 'GET',
-          path: '/events',
-          query: { filters: opts.filters, since: opts.since, until: opts.until },
-          untimed: true,
-          signal: opts.signal,
-        });
-        for await (const value of jsonLines(res.body)) yield value as EngineEvent;
-      },
-    };
+  events(opts: EventsOptions = {}): AsyncIterable<EngineEvent> {
+    return this.#system.events(opts);
   }
 
   authFor(ref: string): Promise<RegistryAuth | undefined> {
