@@ -1,6 +1,8 @@
 export type * from './api.js';
 export { MAX_API_VERSION, MIN_API_VERSION } from './api-version.js';
+export { CredentialHelperError } from './auth/credential-helper-error.js';
 export { EngineClient } from './client.js';
+export { EndpointConfigError } from './connection/endpoint-config-error.js';
 export {
   AbortedError,
   ApiVersionTooOldError,
@@ -11,6 +13,8 @@ export {
   EngineError,
   type EngineErrorCode,
   type EngineErrorDetails,
+  EngineTimeoutError,
+  LocalFileError,
   NotFoundError,
   PullError,
   ServerError,

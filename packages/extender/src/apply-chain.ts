@@ -3,6 +3,7 @@ import type { BuildProgressEvent, EngineClientApi } from '@imgext/engine-client'
 import {
   argNames,
   BASE_IMAGE_ARG,
+  BASE_IMAGE_REF,
   type DockerfileKind,
   type GeneratedDockerfile,
   isRootUser,
@@ -165,6 +166,7 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
           tags,
           ...(labels ? { labels } : {}),
           networkMode: opts.networkMode ?? 'host',
+          ...fromRegistries(d),
           rm: true,
           forceRm: true,
           onProgress: (e) => {
@@ -244,6 +246,18 @@ function forward(
   else if (e.type === 'cache-hit')
     emit({ type: 'extension.step', kind, extension, step: 'Using cache', cached: true });
   else if (e.type === 'output') emit({ type: 'extension.output', kind, extension, text: e.text });
+}
+
+/**
+ * The registries a Dockerfile pulls from, when they are known: its FROM images other than
+ * `${base_image}` (a local image ID). Only their credential helpers run for the build; a FROM
+ * naming another build arg is not known, and every credential is sent.
+ */
+function fromRegistries(d: GeneratedDockerfile): { registries?: string[] } {
+  const names = d.validated.parsed.stages
+    .map((stage) => stage.baseName)
+    .filter((name) => name !== BASE_IMAGE_REF && name !== `$${BASE_IMAGE_ARG}`);
+  return names.some((name) => name.includes('$')) ? {} : { registries: names };
 }
 
 function toExtenderError(err: unknown, d: GeneratedDockerfile): Error {
