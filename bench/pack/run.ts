@@ -163,12 +163,18 @@ function runStamped(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeout
       const ok = code === 0 && !timedOut;
       const ran: Ran = { ok, lines, startEpochMs, endEpochMs };
       if (!ok) {
+        // kaniko/lifecycle log lines carry the cause: level=panic msg="...".
+        const cause = lines
+          .map((l) => /level=(?:panic|fatal|error) msg="([^"]+)"/.exec(l.line)?.[1])
+          .find(Boolean);
         const errs = lines
           .map((l) => l.line)
           .filter((l) => /error|panic|fail/i.test(l))
           .slice(-2)
           .map((l) => l.replace(/^\d{4}\/\d\d\/\d\d [\d:.]+ /, '').slice(0, 240));
-        ran.error = timedOut ? `timed out after ${timeoutMs / 1000} s` : errs.join(' / ') || `exit code ${code}`;
+        ran.error = timedOut
+          ? `timed out after ${timeoutMs / 1000} s`
+          : cause || errs.join(' / ') || `exit code ${code}`;
       }
       resolve(ran);
     });
@@ -185,7 +191,7 @@ interface Target {
 
 function appImage(t: Target, tool: Tool): string {
   const name = `bench-${tool}-${t.stack}-${t.scenario}`;
-  return t.mode === 'publish' ? `${registry}/imgext-bench/${name}:latest` : `${name}:latest`;
+  return t.mode === 'publish' ? `${registry}/imgext-bench/${t.engine}/${name}:latest` : `${name}:latest`;
 }
 
 const imgextBin = join(repo, 'apps', 'cli', 'bin', 'imgext.js');
