@@ -47,21 +47,38 @@ export function checkEquivalence(input: EquivalenceInput): Equivalence {
     const sb = JSON.stringify(b);
     if (sa !== sb) differences.push(`${what}: pack ${sa}, imgext ${sb}`);
   };
-  compare('io.buildpacks.rebasable', label(p, 'io.buildpacks.rebasable'), label(i, 'io.buildpacks.rebasable'));
-  const md = (x: typeof p) => JSON.parse(label(x, 'io.buildpacks.lifecycle.metadata') ?? '{}') as LifecycleMetadata;
+  compare(
+    'io.buildpacks.rebasable',
+    label(p, 'io.buildpacks.rebasable'),
+    label(i, 'io.buildpacks.rebasable'),
+  );
+  const md = (x: typeof p) =>
+    JSON.parse(label(x, 'io.buildpacks.lifecycle.metadata') ?? '{}') as LifecycleMetadata;
   const pm = md(p);
   const im = md(i);
   compare('runImage.topLayer', pm.runImage?.topLayer, im.runImage?.topLayer);
   compare('runImage.reference', pm.runImage?.reference, im.runImage?.reference);
   compare('runImage.image', pm.runImage?.image, im.runImage?.image);
-  compare('app layers', pm.app?.map((a) => a.sha), im.app?.map((a) => a.sha));
+  compare(
+    'app layers',
+    pm.app?.map((a) => a.sha),
+    im.app?.map((a) => a.sha),
+  );
   const bpLayers = (m: LifecycleMetadata) =>
-    (m.buildpacks ?? []).map((b) => [b.key, Object.entries(b.layers ?? {}).map(([n, l]) => [n, l.sha])]);
+    (m.buildpacks ?? []).map((b) => [
+      b.key,
+      Object.entries(b.layers ?? {}).map(([n, l]) => [n, l.sha]),
+    ]);
   compare('buildpack layers', bpLayers(pm), bpLayers(im));
   compare('layer count', p.RootFS.Layers.length, i.RootFS.Layers.length);
-  const run = (image: string, args: string[]) => docker(['run', '--rm', '--network', 'none', ...args, image], true);
+  const run = (image: string, args: string[]) =>
+    docker(['run', '--rm', '--network', 'none', ...args, image], true);
   compare('process output', run(input.pack, []), run(input.imgext, []));
-  const effects = (image: string) => docker(['run', '--rm', '--network', 'none', '--entrypoint', '/bin/sh', image, '-c', EFFECTS], true);
+  const effects = (image: string) =>
+    docker(
+      ['run', '--rm', '--network', 'none', '--entrypoint', '/bin/sh', image, '-c', EFFECTS],
+      true,
+    );
   compare('run-image extension effects', effects(input.pack), effects(input.imgext));
   return { key: input.key, checked, differences };
 }

@@ -6,17 +6,26 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Equivalence, checkEquivalence } from './equivalence.js';
-import { type RunResult, type Tool, renderFailures, renderPhases, renderTable, summarize } from './summary.js';
+import { checkEquivalence, type Equivalence } from './equivalence.js';
+import {
+  type RunResult,
+  renderFailures,
+  renderPhases,
+  renderTable,
+  summarize,
+  type Tool,
+} from './summary.js';
 import { renderSvg } from './svg.js';
-import { type StampedLine, type Timings, imgextTimings, packTimings } from './timings.js';
+import { imgextTimings, packTimings, type StampedLine, type Timings } from './timings.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
 const cache = process.env.IMGEXT_CACHE ?? join(process.env.HOME ?? '/root', '.cache', 'imgext');
 const registry = process.env.IMGEXT_REGISTRY;
 if (!registry) {
-  console.error('bench:pack: IMGEXT_REGISTRY is not set: run eval "$(tools/env up docker-26.1 docker-26.1-classic)" first');
+  console.error(
+    'bench:pack: IMGEXT_REGISTRY is not set: run eval "$(tools/env up docker-26.1 docker-26.1-classic)" first',
+  );
   process.exit(2);
 }
 
@@ -78,9 +87,11 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--out') o.out = v();
     else usage(`unknown argument ${a}`);
   }
-  for (const s of o.scenarios) if (!(s in SCENARIOS)) usage(`unknown scenario ${s} (${Object.keys(SCENARIOS).join(', ')})`);
+  for (const s of o.scenarios)
+    if (!(s in SCENARIOS)) usage(`unknown scenario ${s} (${Object.keys(SCENARIOS).join(', ')})`);
   for (const m of o.modes) if (m !== 'daemon' && m !== 'publish') usage(`unknown mode ${m}`);
-  for (const t of o.temperatures) if (t !== 'cold' && t !== 'warm') usage(`unknown cache state ${t}`);
+  for (const t of o.temperatures)
+    if (t !== 'cold' && t !== 'warm') usage(`unknown cache state ${t}`);
   if (!(o.rounds >= 1)) usage('--rounds must be >= 1');
   return o;
 }
@@ -104,7 +115,10 @@ interface Prepared {
 }
 
 function prepare(engine: string, stack: string): Prepared {
-  const r = spawnSync('bash', [join(here, 'prepare'), engine, stack], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync('bash', [join(here, 'prepare'), engine, stack], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (r.status !== 0) throw new Error(`bench/pack/prepare ${engine} ${stack} failed`);
   const out: Record<string, string> = {};
   for (const line of r.stdout.split('\n')) {
@@ -117,7 +131,10 @@ function prepare(engine: string, stack: string): Prepared {
 const socket = (engine: string) => `unix://${join(cache, 'engines', engine, 'docker.sock')}`;
 
 function docker(engine: string, args: string[], allowFail = false): string {
-  const r = spawnSync('docker', args, { encoding: 'utf8', env: { ...process.env, DOCKER_HOST: socket(engine) } });
+  const r = spawnSync('docker', args, {
+    encoding: 'utf8',
+    env: { ...process.env, DOCKER_HOST: socket(engine) },
+  });
   if (r.status !== 0 && !allowFail) throw new Error(`docker ${args.join(' ')}: ${r.stderr.trim()}`);
   return r.stdout;
 }
@@ -131,7 +148,12 @@ interface Ran {
 }
 
 /** Runs a command, stamping each stdout+stderr line with its arrival; kills it after the timeout. */
-function runStamped(cmd: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<Ran> {
+function runStamped(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<Ran> {
   return new Promise((resolve) => {
     const start = performance.now();
     const startEpochMs = Date.now();
@@ -191,7 +213,9 @@ interface Target {
 
 function appImage(t: Target, tool: Tool): string {
   const name = `bench-${tool}-${t.stack}-${t.scenario}`;
-  return t.mode === 'publish' ? `${registry}/imgext-bench/${t.engine}/${name}:latest` : `${name}:latest`;
+  return t.mode === 'publish'
+    ? `${registry}/imgext-bench/${t.engine}/${name}:latest`
+    : `${name}:latest`;
 }
 
 const imgextBin = join(repo, 'apps', 'cli', 'bin', 'imgext.js');
@@ -203,17 +227,49 @@ async function build(t: Target, tool: Tool, clear: boolean, timeoutMs: number): 
   const env = { ...process.env, DOCKER_HOST: socket(t.engine), TZ: 'UTC' };
   if (tool === 'pack') {
     const args = [
-      'build', image, '--builder', t.p.BUILDER, '--pull-policy', 'always',
-      '--lifecycle-image', t.p.LIFECYCLE_IMAGE, '--docker-host', 'inherit', '--network', 'host',
-      '--insecure-registry', registry!, '-p', appDir, '-e', `BENCH_EXTENSIONS=${words}`, '-v', '--timestamps',
+      'build',
+      image,
+      '--builder',
+      t.p.BUILDER,
+      '--pull-policy',
+      'always',
+      '--lifecycle-image',
+      t.p.LIFECYCLE_IMAGE,
+      '--docker-host',
+      'inherit',
+      '--network',
+      'host',
+      '--insecure-registry',
+      registry!,
+      '-p',
+      appDir,
+      '-e',
+      `BENCH_EXTENSIONS=${words}`,
+      '-v',
+      '--timestamps',
     ];
     if (t.mode === 'publish') args.push('--publish');
     if (clear) args.push('--clear-cache');
-    return runStamped(t.p.PACK, args, { ...env, PACK_HOME: t.p.PACK_HOME, PACK_VOLUME_KEY: 'imgext-bench' }, timeoutMs);
+    return runStamped(
+      t.p.PACK,
+      args,
+      { ...env, PACK_HOME: t.p.PACK_HOME, PACK_VOLUME_KEY: 'imgext-bench' },
+      timeoutMs,
+    );
   }
   const args = [
-    imgextBin, '--json', 'build', image, '--builder', t.p.BUILDER, '--lifecycle-image', t.p.LIFECYCLE_IMAGE,
-    '-p', appDir, '--env', `BENCH_EXTENSIONS=${words}`,
+    imgextBin,
+    '--json',
+    'build',
+    image,
+    '--builder',
+    t.p.BUILDER,
+    '--lifecycle-image',
+    t.p.LIFECYCLE_IMAGE,
+    '-p',
+    appDir,
+    '--env',
+    `BENCH_EXTENSIONS=${words}`,
   ];
   if (t.mode === 'publish') args.push('--publish');
   if (clear) args.push('--clear-cache');
@@ -223,14 +279,25 @@ async function build(t: Target, tool: Tool, clear: boolean, timeoutMs: number): 
 function timingsOf(tool: Tool, ran: Ran): Timings {
   const total = ran.endEpochMs - ran.startEpochMs;
   return tool === 'pack'
-    ? packTimings(ran.lines.map((l) => l.line), ran.startEpochMs, ran.endEpochMs)
-    : imgextTimings(ran.lines.filter((l) => l.line.startsWith('{')), total);
+    ? packTimings(
+        ran.lines.map((l) => l.line),
+        ran.startEpochMs,
+        ran.endEpochMs,
+      )
+    : imgextTimings(
+        ran.lines.filter((l) => l.line.startsWith('{')),
+        total,
+      );
 }
 
 /** Cold: no build cache of either tool, no cached extension results in the daemon. */
 function makeCold(t: Target): void {
   docker(t.engine, ['builder', 'prune', '-af'], true);
-  const cached = docker(t.engine, ['images', '--format', '{{.Repository}}:{{.Tag}}', 'imgext.local/cache/*'], true)
+  const cached = docker(
+    t.engine,
+    ['images', '--format', '{{.Repository}}:{{.Tag}}', 'imgext.local/cache/*'],
+    true,
+  )
     .split('\n')
     .filter((r) => r.includes('imgext-bench'));
   if (cached.length) docker(t.engine, ['rmi', '-f', ...cached], true);
@@ -254,26 +321,42 @@ async function main(): Promise<void> {
           const t: Target = { engine, stack, mode, scenario, p };
           for (const temperature of o.temperatures) {
             const order: Tool[][] = [];
-            for (let r = 0; r < o.rounds; r++) order.push(r % 2 === 0 ? ['pack', 'imgext'] : ['imgext', 'pack']);
+            for (let r = 0; r < o.rounds; r++)
+              order.push(r % 2 === 0 ? ['pack', 'imgext'] : ['imgext', 'pack']);
             if (temperature === 'warm') {
               // One untimed build each, so the timed ones find a warm cache.
-              for (const tool of ['pack', 'imgext'] as const) await build(t, tool, false, o.timeoutMs);
+              for (const tool of ['pack', 'imgext'] as const)
+                await build(t, tool, false, o.timeoutMs);
             }
             for (const [round, tools] of order.entries()) {
               for (const tool of tools) {
                 if (temperature === 'cold') makeCold(t);
                 const ran = await build(t, tool, temperature === 'cold', o.timeoutMs);
-                const res: RunResult = { engine, stack, mode, scenario, temperature, tool, round, ok: ran.ok };
+                const res: RunResult = {
+                  engine,
+                  stack,
+                  mode,
+                  scenario,
+                  temperature,
+                  tool,
+                  round,
+                  ok: ran.ok,
+                };
                 if (ran.error) res.error = ran.error;
                 if (ran.ok) res.timings = timingsOf(tool, ran);
                 results.push(res);
                 raw.push(JSON.stringify(res));
                 writeFileSync(rawPath, `${raw.join('\n')}\n`);
                 const logName = `${engine}-${stack}-${mode}-${scenario}-${temperature}-${tool}-${round}.log`;
-                writeFileSync(join(logs, logName), ran.lines.map((l) => `${l.atMs.toFixed(0)} ${l.line}`).join('\n'));
+                writeFileSync(
+                  join(logs, logName),
+                  ran.lines.map((l) => `${l.atMs.toFixed(0)} ${l.line}`).join('\n'),
+                );
                 log(
                   `${engine} ${stack} ${mode} ${scenario} ${temperature} #${round} ${tool}: ${
-                    ran.ok ? `${(res.timings!.totalMs / 1000).toFixed(2)} s (extension ${(res.timings!.extendMs / 1000).toFixed(2)} s)` : `FAILED: ${ran.error}`
+                    ran.ok
+                      ? `${(res.timings!.totalMs / 1000).toFixed(2)} s (extension ${(res.timings!.extendMs / 1000).toFixed(2)} s)`
+                      : `FAILED: ${ran.error}`
                   }`,
                 );
               }
@@ -281,7 +364,15 @@ async function main(): Promise<void> {
           }
           if (mode === 'daemon') {
             const bothOk = ['pack', 'imgext'].every((tool) =>
-              results.some((r) => r.engine === engine && r.stack === stack && r.mode === mode && r.scenario === scenario && r.tool === tool && r.ok),
+              results.some(
+                (r) =>
+                  r.engine === engine &&
+                  r.stack === stack &&
+                  r.mode === mode &&
+                  r.scenario === scenario &&
+                  r.tool === tool &&
+                  r.ok,
+              ),
             );
             if (bothOk) {
               const eq = checkEquivalence({
@@ -293,7 +384,9 @@ async function main(): Promise<void> {
               equivalences.push(eq);
               raw.push(JSON.stringify({ ...eq, equivalence: true }));
               writeFileSync(rawPath, `${raw.join('\n')}\n`);
-              log(`${eq.key}: ${eq.differences.length === 0 ? 'equivalent' : `DIFFERENT: ${eq.differences.join('; ')}`}`);
+              log(
+                `${eq.key}: ${eq.differences.length === 0 ? 'equivalent' : `DIFFERENT: ${eq.differences.join('; ')}`}`,
+              );
             }
           }
         }
@@ -307,7 +400,8 @@ function writeReport(o: Options, results: RunResult[], equivalences: Equivalence
   const groups = summarize(results);
   const when = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
   const eqLines = equivalences.map(
-    (e) => `- ${e.key}: ${e.differences.length === 0 ? 'same' : e.differences.map((d) => `**${d}**`).join('; ')} (checked: ${e.checked.join(', ')})`,
+    (e) =>
+      `- ${e.key}: ${e.differences.length === 0 ? 'same' : e.differences.map((d) => `**${d}**`).join('; ')} (checked: ${e.checked.join(', ')})`,
   );
   const md = `# pack vs imgext: results
 
@@ -335,7 +429,10 @@ ${renderFailures(groups)}
 ${eqLines.join('\n') || 'not checked'}
 `;
   writeFileSync(join(o.out, 'results.md'), md);
-  writeFileSync(join(o.out, 'results.svg'), renderSvg(groups, 'pack vs imgext: median time to image'));
+  writeFileSync(
+    join(o.out, 'results.svg'),
+    renderSvg(groups, 'pack vs imgext: median time to image'),
+  );
   log(`wrote ${join(o.out, 'results.md')} and results.svg`);
 }
 
@@ -355,7 +452,11 @@ if (reportIdx > 0) {
     }
   }
   mkdirSync(out, { recursive: true });
-  writeReport({ rounds: Math.max(1, ...results.map((r) => r.round + 1)), out } as Options, results, eqs);
+  writeReport(
+    { rounds: Math.max(1, ...results.map((r) => r.round + 1)), out } as Options,
+    results,
+    eqs,
+  );
 } else {
   await main();
 }

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { type RunResult, ratio, renderFailures, renderPhases, renderTable, spread, summarize } from './summary.js';
+import {
+  type RunResult,
+  ratio,
+  renderFailures,
+  renderPhases,
+  renderTable,
+  spread,
+  summarize,
+} from './summary.js';
 import { renderSvg } from './svg.js';
 import type { Timings } from './timings.js';
 
@@ -14,7 +22,12 @@ const timings = (totalMs: number, extendMs: number): Timings => ({
   extendMs,
 });
 
-const result = (tool: 'pack' | 'imgext', round: number, t?: Timings, error?: string): RunResult => ({
+const result = (
+  tool: 'pack' | 'imgext',
+  round: number,
+  t?: Timings,
+  error?: string,
+): RunResult => ({
   engine: 'docker-26.1-classic',
   stack: 'busybox',
   mode: 'daemon',
@@ -56,8 +69,12 @@ describe('summarize and render', () => {
   it('renders the ratio pack/imgext in the table', () => {
     expect(ratio(groups[0]!.total.pack, groups[0]!.total.imgext)).toBe('2.17×');
     const table = renderTable(groups);
-    expect(table).toContain('| docker-26.1-classic | busybox | daemon | both-1 | warm | 5.00 (4.00–6.00) | 2.30 (2.00–2.60) | 2.17× | 2.00 (1.00–3.00) | 0.15 (0.10–0.20) | 13.33× |');
-    expect(renderPhases(groups)).toContain('| pack | 0.10 | 0.20 | 0.30 | 0.40 | 0.50 | 0.60 | 5.00 |');
+    expect(table).toContain(
+      '| docker-26.1-classic | busybox | daemon | both-1 | warm | 5.00 (4.00–6.00) | 2.30 (2.00–2.60) | 2.17× | 2.00 (1.00–3.00) | 0.15 (0.10–0.20) | 13.33× |',
+    );
+    expect(renderPhases(groups)).toContain(
+      '| pack | 0.10 | 0.20 | 0.30 | 0.40 | 0.50 | 0.60 | 5.00 |',
+    );
     expect(renderFailures(groups)).toContain('imgext: exit code 1');
   });
 
@@ -65,12 +82,17 @@ describe('summarize and render', () => {
     const svg = renderSvg(groups, 'a <title>');
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).toContain('a &lt;title&gt;');
-    const widths = [...svg.matchAll(/<rect x="420" y="\d+" width="([\d.]+)" height="12" fill="#/g)].map((m) => Number(m[1]));
+    const widths = [
+      ...svg.matchAll(/<rect x="420" y="\d+" width="([\d.]+)" height="12" fill="#/g),
+    ].map((m) => Number(m[1]));
     expect(widths).toEqual([520, 239.2]);
   });
 
   it('marks a tool that only failed', () => {
-    const svg = renderSvg(summarize([result('pack', 0, undefined, 'panic'), result('imgext', 0, timings(1000, 10))]), 't');
+    const svg = renderSvg(
+      summarize([result('pack', 0, undefined, 'panic'), result('imgext', 0, timings(1000, 10))]),
+      't',
+    );
     expect(svg).toContain('pack: failed');
   });
 });

@@ -117,7 +117,7 @@ export function renderTable(groups: GroupSummary[]): string {
     (g) =>
       `| ${g.engine} | ${g.stack} | ${g.mode} | ${g.scenario} | ${g.temperature} | ${cell(g.total.pack, g.failures.pack)} | ${cell(g.total.imgext, g.failures.imgext)} | ${ratio(g.total.pack, g.total.imgext)} | ${cell(g.extend.pack, g.failures.pack)} | ${cell(g.extend.imgext, g.failures.imgext)} | ${ratio(g.extend.pack, g.extend.imgext)} |`,
   );
-  return head + rows.join('\n') + '\n';
+  return `${head + rows.join('\n')}\n`;
 }
 
 /** Per-phase medians (seconds), one row per group and tool. */
@@ -135,14 +135,15 @@ export function renderPhases(groups: GroupSummary[]): string {
       );
     }
   }
-  return head + rows.join('\n') + '\n';
+  return `${head + rows.join('\n')}\n`;
 }
 
 /** Failures, one line each. */
 export function renderFailures(groups: GroupSummary[]): string {
   const lines: string[] = [];
   for (const g of groups) {
-    for (const [tool, error] of Object.entries(g.failures)) lines.push(`- ${g.key}, ${tool}: ${error}`);
+    for (const [tool, error] of Object.entries(g.failures))
+      lines.push(`- ${g.key}, ${tool}: ${error}`);
   }
-  return lines.length ? lines.join('\n') + '\n' : 'none\n';
+  return lines.length ? `${lines.join('\n')}\n` : 'none\n';
 }

@@ -8,14 +8,19 @@ const COLORS = { pack: '#8c6bb1', imgext: '#2b8cbe' } as const;
 
 /** One row per group: pack's and imgext's median total (solid) and extension work (hatched). */
 export function renderSvg(groups: GroupSummary[], title: string): string {
-  const rows = groups.filter((g) => g.total.pack || g.total.imgext || Object.keys(g.failures).length);
+  const rows = groups.filter(
+    (g) => g.total.pack || g.total.imgext || Object.keys(g.failures).length,
+  );
   const labelW = 420;
   const plotW = 520;
   const barH = 12;
   const rowH = 2 * barH + 14;
   const top = 40;
   const height = top + rows.length * rowH + 40;
-  const max = Math.max(1, ...rows.flatMap((g) => [g.total.pack?.median ?? 0, g.total.imgext?.median ?? 0]));
+  const max = Math.max(
+    1,
+    ...rows.flatMap((g) => [g.total.pack?.median ?? 0, g.total.imgext?.median ?? 0]),
+  );
   const x = (ms: number) => (ms / max) * plotW;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${labelW + plotW + 90}" height="${height}" font-family="sans-serif" font-size="11">`,
@@ -51,5 +56,5 @@ export function renderSvg(groups: GroupSummary[], title: string): string {
     `<text x="${labelW + plotW}" y="${height - 12}" text-anchor="end">${seconds(max)} s (median time to image)</text>`,
     '</svg>',
   );
-  return out.join('\n') + '\n';
+  return `${out.join('\n')}\n`;
 }

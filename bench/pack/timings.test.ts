@@ -51,7 +51,11 @@ describe('packTimings', () => {
     expect(t.extendMs).toBeCloseTo(1200);
   });
   it('counts a BUILDING phase (no build extension) in extend + build', () => {
-    const t = packTimings([`${at(1)} ===> RESTORING`, `${at(2)} ===> BUILDING`, `${at(4)} ===> EXPORTING`], t0, t0 + 5000);
+    const t = packTimings(
+      [`${at(1)} ===> RESTORING`, `${at(2)} ===> BUILDING`, `${at(4)} ===> EXPORTING`],
+      t0,
+      t0 + 5000,
+    );
     expect(t.extendAndBuildMs).toBeCloseTo(2000);
     expect(t.extendMs).toBe(0);
   });

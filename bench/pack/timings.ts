@@ -39,7 +39,15 @@ export function parsePackStamp(line: string): { epochMs: number; text: string } 
   return { epochMs, text: text ?? '' };
 }
 
-const UNIT_MS: Record<string, number> = { ns: 1e-6, 'µs': 1e-3, us: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 };
+const UNIT_MS: Record<string, number> = {
+  ns: 1e-6,
+  µs: 1e-3,
+  us: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60000,
+  h: 3600000,
+};
 
 /** Go's time.Duration text (`1m2.5s`, `87.498721ms`, `69.994µs`) in milliseconds. */
 export function parseGoDuration(text: string): number | undefined {
@@ -70,7 +78,9 @@ export function packTimings(lines: string[], startEpochMs: number, endEpochMs: n
     if (!stamped) continue;
     const marker = /^===> (.+)$/.exec(stamped.text.trim());
     if (marker && marker[1]! in PACK_PHASES) marks.push({ phase: marker[1]!, at: stamped.epochMs });
-    const timer = /\[extender \((?:build|run)\)\] Timer: Extender ran for (\S+) /.exec(stamped.text);
+    const timer = /\[extender \((?:build|run)\)\] Timer: Extender ran for (\S+) /.exec(
+      stamped.text,
+    );
     if (timer) extendMs = Math.max(extendMs, parseGoDuration(timer[1]!) ?? 0);
   }
   const t: Timings = {
