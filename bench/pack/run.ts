@@ -22,7 +22,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..');
 const cache = process.env.IMGEXT_CACHE ?? join(process.env.HOME ?? '/root', '.cache', 'imgext');
 const registry = process.env.IMGEXT_REGISTRY;
-if (!registry) {
+if (!registry && !process.argv.includes('--report')) {
   console.error(
     'bench:pack: IMGEXT_REGISTRY is not set: run eval "$(tools/env up docker-26.1 docker-26.1-classic)" first',
   );
@@ -52,6 +52,8 @@ interface Options {
   rounds: number;
   out: string;
   timeoutMs: number;
+  /** Also update docs/benchmarks.md (between its markers) and docs/benchmarks.svg. */
+  docs: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -64,6 +66,7 @@ function parseArgs(argv: string[]): Options {
     rounds: 3,
     out: join(here, '..', 'results', 'pack'),
     timeoutMs: 240_000,
+    docs: false,
   };
   const list = (v: string | undefined) => (v ?? '').split(',').filter(Boolean);
   for (let i = 0; i < argv.length; i++) {
@@ -85,6 +88,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--cache') o.temperatures = list(v()) as Options['temperatures'];
     else if (a === '--rounds') o.rounds = Number(v());
     else if (a === '--out') o.out = v();
+    else if (a === '--docs') o.docs = true;
     else usage(`unknown argument ${a}`);
   }
   for (const s of o.scenarios)
@@ -99,7 +103,8 @@ function parseArgs(argv: string[]): Options {
 function usage(message: string): never {
   console.error(`bench:pack: ${message}
 usage: bench/pack/run [--quick] [--engines a,b] [--stacks busybox,debian] [--modes daemon,publish]
-                      [--scenarios ${Object.keys(SCENARIOS).join(',')}] [--cache cold,warm] [--rounds N] [--out DIR]`);
+                      [--scenarios ${Object.keys(SCENARIOS).join(',')}] [--cache cold,warm] [--rounds N] [--out DIR] [--docs]
+       bench/pack/run --report A/results.jsonl,B/results.jsonl [--out DIR] [--docs]`);
   process.exit(2);
 }
 
@@ -429,10 +434,26 @@ ${renderFailures(groups)}
 ${eqLines.join('\n') || 'not checked'}
 `;
   writeFileSync(join(o.out, 'results.md'), md);
-  writeFileSync(
-    join(o.out, 'results.svg'),
-    renderSvg(groups, 'pack vs imgext: median time to image'),
-  );
+  const svg = renderSvg(groups, 'pack vs imgext: median time to image');
+  writeFileSync(join(o.out, 'results.svg'), svg);
+  if (o.docs) {
+    // docs/benchmarks.md keeps its prose; the generated part sits between the markers.
+    const docPath = join(repo, 'docs', 'benchmarks.md');
+    const doc = readFileSync(docPath, 'utf8');
+    const begin = '<!-- bench:pack results begin -->';
+    const end = '<!-- bench:pack results end -->';
+    const a = doc.indexOf(begin);
+    const b = doc.indexOf(end);
+    if (a >= 0 && b > a) {
+      const body = md
+        .replace(/^# .*\n/, '')
+        .replace('![chart](results.svg)', '![chart](benchmarks.svg)')
+        .replace(/^## /gm, '### ');
+      writeFileSync(docPath, `${doc.slice(0, a + begin.length)}\n${body}\n${doc.slice(b)}`);
+      writeFileSync(join(repo, 'docs', 'benchmarks.svg'), svg);
+      log(`updated ${docPath} and docs/benchmarks.svg`);
+    }
+  }
   log(`wrote ${join(o.out, 'results.md')} and results.svg`);
 }
 
@@ -453,7 +474,11 @@ if (reportIdx > 0) {
   }
   mkdirSync(out, { recursive: true });
   writeReport(
-    { rounds: Math.max(1, ...results.map((r) => r.round + 1)), out } as Options,
+    {
+      rounds: Math.max(1, ...results.map((r) => r.round + 1)),
+      out,
+      docs: process.argv.includes('--docs'),
+    } as Options,
     results,
     eqs,
   );
