@@ -4,11 +4,14 @@
  * OrderExtensionsLabel), in the order of tools/sample/order.toml.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const tools = resolve(import.meta.dirname, '..');
+const cache = mkdtempSync(join(tmpdir(), 'imgext-labels-test-'));
+afterAll(() => rmSync(cache, { recursive: true, force: true }));
 
 function labels(): Record<string, string> {
   const r = spawnSync(
@@ -21,7 +24,7 @@ function labels(): Record<string, string> {
       encoding: 'utf8',
       env: {
         ...process.env,
-        IMGEXT_CACHE: resolve(tools, '..', 'node_modules', '.cache', 'imgext-labels-test'),
+        IMGEXT_CACHE: cache,
       },
     },
   );
