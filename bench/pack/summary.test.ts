@@ -20,6 +20,7 @@ const timings = (totalMs: number, extendMs: number): Timings => ({
   extendAndBuildMs: 500,
   exportMs: 600,
   extendMs,
+  layoutMs: 0,
 });
 
 const result = (
@@ -73,7 +74,7 @@ describe('summarize and render', () => {
       '| docker-26.1-classic | busybox | daemon | both-1 | warm | 5.00 (4.00–6.00) | 2.30 (2.00–2.60) | 2.17× | 2.00 (1.00–3.00) | 0.15 (0.10–0.20) | 13.33× |',
     );
     expect(renderPhases(groups)).toContain(
-      '| pack | 0.10 | 0.20 | 0.30 | 0.40 | 0.50 | 0.60 | 5.00 |',
+      '| pack | 0.10 | 0.20 | 0.30 | 0.40 | 0.50 | 0.60 | 5.00 | 2.00 | 0.00 |',
     );
     expect(renderFailures(groups)).toContain('imgext: exit code 1');
   });

@@ -55,6 +55,7 @@ const PHASE_KEYS: (keyof Timings)[] = [
   'extendAndBuildMs',
   'exportMs',
   'extendMs',
+  'layoutMs',
 ];
 
 export function summarize(results: RunResult[]): GroupSummary[] {
@@ -87,7 +88,7 @@ export function summarize(results: RunResult[]): GroupSummary[] {
       if (ext) g.extend[tool] = ext;
       if (ok.length > 0) {
         const med = {} as Timings;
-        for (const k of PHASE_KEYS) med[k] = spread(ok.map((t) => t[k]))!.median;
+        for (const k of PHASE_KEYS) med[k] = spread(ok.map((t) => t[k] ?? 0))!.median;
         g.phases[tool] = med;
       }
     }
@@ -123,15 +124,15 @@ export function renderTable(groups: GroupSummary[]): string {
 /** Per-phase medians (seconds), one row per group and tool. */
 export function renderPhases(groups: GroupSummary[]): string {
   const head =
-    '| engine | stack | mode | scenario | cache | tool | setup | analyze | detect | restore | extend + build | export | total |\n' +
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n';
+    '| engine | stack | mode | scenario | cache | tool | setup | analyze | detect | restore | extend + build | export | total | extension | of which run layout |\n' +
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n';
   const rows: string[] = [];
   for (const g of groups) {
     for (const tool of ['pack', 'imgext'] as const) {
       const p = g.phases[tool];
       if (!p) continue;
       rows.push(
-        `| ${g.engine} | ${g.stack} | ${g.mode} | ${g.scenario} | ${g.temperature} | ${tool} | ${[p.setupMs, p.analyzeMs, p.detectMs, p.restoreMs, p.extendAndBuildMs, p.exportMs, p.totalMs].map(seconds).join(' | ')} |`,
+        `| ${g.engine} | ${g.stack} | ${g.mode} | ${g.scenario} | ${g.temperature} | ${tool} | ${[p.setupMs, p.analyzeMs, p.detectMs, p.restoreMs, p.extendAndBuildMs, p.exportMs, p.totalMs, p.extendMs, p.layoutMs ?? 0].map(seconds).join(' | ')} |`,
       );
     }
   }

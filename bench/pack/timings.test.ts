@@ -49,6 +49,7 @@ describe('packTimings', () => {
     expect(t.extendAndBuildMs).toBeCloseTo(2000);
     expect(t.exportMs).toBeCloseTo(1500);
     expect(t.extendMs).toBeCloseTo(1200);
+    expect(t.layoutMs).toBe(0);
   });
   it('counts a BUILDING phase (no build extension) in extend + build', () => {
     const t = packTimings(
@@ -77,6 +78,8 @@ describe('imgextTimings', () => {
         ev(1700, { type: 'phase.end', phase: 'restorer', durationMs: 330 }),
         ev(1710, { type: 'branch.start', task: 'extend-build' }),
         ev(1710, { type: 'branch.start', task: 'extend-run' }),
+        ev(1900, { type: 'extension.applied', kind: 'run' }),
+        ev(2090, { type: 'layout.done' }),
         ev(2100, { type: 'branch.done', task: 'extend-run' }),
         ev(2900, { type: 'branch.done', task: 'extend-build' }),
         ev(2900, { type: 'branch.start', task: 'build' }),
@@ -96,6 +99,7 @@ describe('imgextTimings', () => {
       extendAndBuildMs: 1610,
       exportMs: 580,
       extendMs: 1190,
+      layoutMs: 190,
     });
   });
 });

@@ -18,6 +18,11 @@ export interface Timings {
   exportMs: number;
   /** The extension work alone: the longest extender (both tools run build and run in parallel). */
   extendMs: number;
+  /**
+   * imgext only (inside extendMs): writing the run image's OCI layout for the exporter, from the
+   * last run.Dockerfile applied to `layout.done`. 0 for pack (kaniko writes it as it goes).
+   */
+  layoutMs: number;
 }
 
 /** A line of output and when it arrived (ms since the process started). */
@@ -92,6 +97,7 @@ export function packTimings(lines: string[], startEpochMs: number, endEpochMs: n
     extendAndBuildMs: 0,
     exportMs: 0,
     extendMs,
+    layoutMs: 0,
   };
   if (marks.length === 0) return { ...t, setupMs: t.totalMs };
   t.setupMs = marks[0]!.at - startEpochMs;
@@ -110,6 +116,7 @@ interface ImgextEvent {
   phase?: string;
   task?: string;
   durationMs?: number;
+  kind?: string;
 }
 
 /** imgext's timings from its `--json` lines, each stamped with its arrival (ms since start). */
@@ -123,6 +130,7 @@ export function imgextTimings(lines: StampedLine[], totalMs: number): Timings {
     extendAndBuildMs: 0,
     exportMs: 0,
     extendMs: 0,
+    layoutMs: 0,
   };
   const phaseField: Record<string, keyof Timings> = {
     analyzer: 'analyzeMs',
@@ -134,6 +142,7 @@ export function imgextTimings(lines: StampedLine[], totalMs: number): Timings {
   let firstPhaseAt: number | undefined;
   let restoreEndAt: number | undefined;
   let exportStartAt: number | undefined;
+  let lastRunAppliedAt: number | undefined;
   for (const { atMs, line } of lines) {
     let e: ImgextEvent;
     try {
@@ -148,6 +157,10 @@ export function imgextTimings(lines: StampedLine[], totalMs: number): Timings {
       const field = phaseField[e.phase];
       if (field) t[field] += e.durationMs;
       if (e.phase === 'restorer') restoreEndAt = atMs;
+    } else if (e.type === 'extension.applied' && e.kind === 'run') {
+      lastRunAppliedAt = atMs;
+    } else if (e.type === 'layout.done' && lastRunAppliedAt !== undefined) {
+      t.layoutMs = atMs - lastRunAppliedAt;
     } else if (e.type === 'branch.start' && e.task) {
       branchStart.set(e.task, atMs);
     } else if (e.type === 'branch.done' && e.task?.startsWith('extend-')) {
