@@ -468,7 +468,12 @@ if (reportIdx > 0) {
   for (const f of files) {
     for (const line of readFileSync(f, 'utf8').split('\n').filter(Boolean)) {
       const v = JSON.parse(line) as RunResult | (Equivalence & { equivalence: true });
-      if ('equivalence' in v) eqs.push(v);
+      if ('equivalence' in v) {
+        // A later check of the same cell replaces an earlier one (files in the order given).
+        const at = eqs.findIndex((e) => e.key === v.key);
+        if (at >= 0) eqs.splice(at, 1);
+        eqs.push(v);
+      }
       else results.push(v);
     }
   }
