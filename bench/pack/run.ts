@@ -473,8 +473,7 @@ if (reportIdx > 0) {
         const at = eqs.findIndex((e) => e.key === v.key);
         if (at >= 0) eqs.splice(at, 1);
         eqs.push(v);
-      }
-      else results.push(v);
+      } else results.push(v);
     }
   }
   mkdirSync(out, { recursive: true });
