@@ -3,7 +3,7 @@
  * (or `bash bench/pack/run`). See bench/README.md and docs/benchmarks.md.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { checkEquivalence, type Equivalence } from './equivalence.js';
@@ -144,6 +144,11 @@ function docker(engine: string, args: string[], allowFail = false): string {
   return r.stdout;
 }
 
+/** kaniko/lifecycle log lines carry the cause of a failure: level=panic msg="...". */
+function failureCause(lines: string[]): string | undefined {
+  return lines.map((l) => /level=(?:panic|fatal|error) msg="([^"]+)"/.exec(l)?.[1]).find(Boolean);
+}
+
 interface Ran {
   ok: boolean;
   lines: StampedLine[];
@@ -190,10 +195,7 @@ function runStamped(
       const ok = code === 0 && !timedOut;
       const ran: Ran = { ok, lines, startEpochMs, endEpochMs };
       if (!ok) {
-        // kaniko/lifecycle log lines carry the cause: level=panic msg="...".
-        const cause = lines
-          .map((l) => /level=(?:panic|fatal|error) msg="([^"]+)"/.exec(l.line)?.[1])
-          .find(Boolean);
+        const cause = failureCause(lines.map((l) => l.line));
         const errs = lines
           .map((l) => l.line)
           .filter((l) => /error|panic|fail/i.test(l))
@@ -488,7 +490,18 @@ if (reportIdx > 0) {
         const at = eqs.findIndex((e) => e.key === v.key);
         if (at >= 0) eqs.splice(at, 1);
         eqs.push(v);
-      } else results.push(v);
+      } else {
+        // Older runs kept the last error line: take the cause from the run's log when it has one.
+        if (!v.ok) {
+          const name = [v.engine, v.stack, v.mode, v.scenario, v.temperature, v.tool, v.round];
+          const logFile = join(dirname(f), 'logs', `${name.join('-')}.log`);
+          const cause = existsSync(logFile)
+            ? failureCause(readFileSync(logFile, 'utf8').split('\n'))
+            : undefined;
+          if (cause) v.error = cause;
+        }
+        results.push(v);
+      }
     }
   }
   mkdirSync(out, { recursive: true });

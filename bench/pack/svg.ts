@@ -24,6 +24,7 @@ export function renderSvg(groups: GroupSummary[], title: string): string {
   const x = (ms: number) => (ms / max) * plotW;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${labelW + plotW + 90}" height="${height}" font-family="sans-serif" font-size="11">`,
+    `<title>${esc(title)}</title>`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="10" y="20" font-size="14" font-weight="bold">${esc(title)}</text>`,
     `<rect x="${labelW}" y="8" width="10" height="10" fill="${COLORS.pack}"/><text x="${labelW + 14}" y="17">pack (kaniko extender)</text>`,
