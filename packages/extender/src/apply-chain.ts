@@ -25,6 +25,11 @@ export interface ApplyChainOptions {
   dockerfiles: GeneratedDockerfile[];
   /** The image the first Dockerfile extends (reference or ID). */
   baseImage: string;
+  /**
+   * Run kind: the live switch-only run.Dockerfiles (a bare `FROM other`). They add nothing to
+   * apply, but the lifecycle's extender applies them too, so the rebasable rule counts them.
+   */
+  switchOnly?: GeneratedDockerfile[];
   /** The app directory: the context of Dockerfiles without a context dir of their own. */
   appDir?: string;
   /** Network of RUN steps: 'host' (default, like kaniko in the lifecycle container) or 'none'. */
@@ -99,7 +104,10 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
   const historyLength = async (id: string) =>
     kind === 'run' ? (await engine.images.history(id, call)).length : 0;
   const baseHistoryLength = await historyLength(base.Id);
-  const rebasable = rebasableAfter(opts.dockerfiles.map((d) => d.validated));
+  const rebasable =
+    opts.dockerfiles.length > 0
+      ? rebasableAfter([...(opts.switchOnly ?? []), ...opts.dockerfiles].map((d) => d.validated))
+      : undefined;
   const warnings: string[] = [];
   const warn = (message: string, extension?: string, line?: number) => {
     warnings.push(message);
