@@ -1,6 +1,6 @@
 /**
  * A whole buildpacks build with extensions, against the real lifecycle:
- * analyze -> detect -> restore -> (extend build -> build) || (extend run) -> export.
+ * analyze -> detect -> (restore || extend build) -> build, || extend run -> export.
  * The phases run in containers (LifecycleSession); extension Dockerfiles are applied by the
  * daemon's build API (@imgext/extender). See docs/build-flow.md.
  */
@@ -172,19 +172,6 @@ export async function buildApp(
     // The restorer must not see extend = true: it would try a registry pull of the run image into
     // /kaniko. The run image's layout is written after it, and extend set back before export.
     if (extendRun) await writeAnalyzed(session, withExtend(analyzed, false), signal);
-    await session.runPhase(
-      'restorer',
-      restorerArgs({
-        ...common,
-        ...owner,
-        platformApi,
-        daemon,
-        cache: !options.cacheImage,
-        ...cacheImage,
-      }),
-      { env: registryEnv, signal },
-    );
-
     const branchStarted = new Map<string, number>();
     const extenderEvents = (event: ExtenderEvent) => {
       emit({ type: 'extender', event });
@@ -208,8 +195,28 @@ export async function buildApp(
       hold: images.hold,
       onEvent: extenderEvents,
     };
+    // The build-image extension needs only detect's output (the generated Dockerfiles, the group)
+    // and the builder image, so it runs beside the restorer; so does the run branch (its base is
+    // the run image as analyzed). The restorer reads group.toml and analyzed.toml and restores the
+    // cache into /layers/<buildpack>/: nothing an extension writes (docs/build-flow.md).
     const results = await runSchedule(
       [
+        {
+          id: 'restore',
+          run: (s) =>
+            session.runPhase(
+              'restorer',
+              restorerArgs({
+                ...common,
+                ...owner,
+                platformApi,
+                daemon,
+                cache: !options.cacheImage,
+                ...cacheImage,
+              }),
+              { env: registryEnv, signal: s },
+            ),
+        },
         {
           id: 'extend-build',
           run: (s) =>
@@ -221,7 +228,7 @@ export async function buildApp(
         },
         {
           id: 'build',
-          after: ['extend-build'],
+          after: ['restore', 'extend-build'],
           run: (s, deps) => {
             const extended = deps['extend-build'] as ExtendResult | undefined;
             const image = extended && extended.applied.length > 0 ? extended.imageId : builder.Id;
