@@ -29,6 +29,7 @@ import {
 } from '@imgext/lifecycle';
 import { negotiatePlatformApi, parseGroup } from '@imgext/metadata';
 import { readAnalyzed, withExtend, writeAnalyzed } from './analyzed-file.js';
+import { type AppFiles, appFilterFor } from './app-files.js';
 import { type BuildEvent, type BuildEventListener, isBuildBranch } from './build-events.js';
 import { type BuildSummary, summarizeBuild } from './build-summary.js';
 import { builderMetadata, cnbUser, findBuilder } from './builder-image.js';
@@ -63,6 +64,8 @@ export interface BuildOptions {
   trustBuilder?: boolean;
   /** The daemon's socket path on its own host, for a remote daemon (see daemonSocketFor). */
   daemonSocket?: string;
+  /** What of `appDir` travels: project.toml's include/exclude (gitignore patterns; not both). */
+  appFiles?: AppFiles;
   /** `-log-level` of every phase. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -99,6 +102,7 @@ export async function buildApp(
   if (!options.trustBuilder && !options.lifecycleImage) {
     emit({ type: 'untrusted-builder', builder: options.builder });
   }
+  const appFilter = appFilterFor(options.appFiles);
   const caches = cacheVolumes(options.image);
   if (options.clearCache) await removeCacheVolume(client, caches.build);
   const session = await LifecycleSession.create(
@@ -137,22 +141,37 @@ export async function buildApp(
       : {};
     // Given explicitly, as pack does: a lifecycle image has no /cnb/run.toml to read it from.
     const runImage = options.runImage ?? md.runImages[0]?.image;
-    if (runImage && daemon) await ensureImage(client, runImage, pullPolicy, { signal });
-    await session.putApp(options.appDir, signal);
-    await session.putPlatformEnv(options.platformEnv ?? {}, signal);
-
-    await session.runPhase(
-      'analyzer',
-      analyzerArgs({
-        ...common,
-        image: options.image,
-        ...owner,
-        daemon,
-        launchCache: daemon,
-        ...(runImage ? { runImage } : {}),
-      }),
-      { env: registryEnv, signal },
-    );
+    // The analyzer reads neither /workspace nor /platform: the app travels while it runs.
+    await runSchedule(
+      [
+        {
+          id: 'upload-app',
+          run: async (s) => {
+            await session.putApp(options.appDir, s, appFilter ? { filter: appFilter } : {});
+            await session.putPlatformEnv(options.platformEnv ?? {}, s);
+          },
+        },
+        {
+          id: 'analyze',
+          run: async (s) => {
+            if (runImage && daemon) await ensureImage(client, runImage, pullPolicy, { signal: s });
+            await session.runPhase(
+              'analyzer',
+              analyzerArgs({
+                ...common,
+                image: options.image,
+                ...owner,
+                daemon,
+                launchCache: daemon,
+                ...(runImage ? { runImage } : {}),
+              }),
+              { env: registryEnv, signal: s },
+            );
+          },
+        },
+      ],
+      { signal },
+    ).catch(rootCause);
     const analyzedBefore = await readAnalyzed(session, signal);
     await session.runPhase('detector', detectorArgs(common), { signal });
     const group = parseGroup((await session.readFile('/layers/group.toml', signal)) ?? '');
@@ -244,9 +263,7 @@ export async function buildApp(
         },
       ],
       { signal, onEvent: extenderEvents },
-    ).catch((err: unknown) => {
-      throw err instanceof ScheduleError ? err.rootCause : err;
-    });
+    ).catch(rootCause);
     const runExtended = results['extend-run'] as ExtendResult | undefined;
     if (runExtended?.layout) {
       await writeAnalyzed(session, withExtend(await readAnalyzed(session, signal), true), signal);
@@ -279,4 +296,9 @@ export async function buildApp(
     await images.close();
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** A schedule's failure is reported as its root cause, not as the schedule's. */
+function rootCause(err: unknown): never {
+  throw err instanceof ScheduleError ? err.rootCause : err;
 }

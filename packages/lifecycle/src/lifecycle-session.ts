@@ -16,18 +16,12 @@ import {
 } from '@imgext/engine-client';
 import { apiAtLeast } from '@imgext/metadata';
 import { type Pack, pack as tarPack } from 'tar-stream';
+import { type AppFilter, appArchive, scanApp } from './app-archive.js';
 import { LifecycleError } from './errors.js';
 import type { LifecycleEvent, LifecycleEventListener } from './events.js';
 import { LineSplitter } from './line-splitter.js';
 import { PATHS, PHASES, type PhaseName } from './phase.js';
-import {
-  extractTo,
-  type MemoryFile,
-  type Owner,
-  packDirectory,
-  packFiles,
-  readTarFiles,
-} from './tar.js';
+import { extractTo, type MemoryFile, type Owner, packFiles, readTarFiles } from './tar.js';
 
 export const SESSION_LABEL = 'io.imgext.session';
 export const CACHE_LABEL = 'io.imgext.cache';
@@ -63,6 +57,20 @@ export interface RunPhaseOptions {
   /** Extra environment for this phase (e.g. CNB_REGISTRY_AUTH for a publishing exporter). */
   env?: Record<string, string>;
   signal?: AbortSignal;
+}
+
+export interface PutAppOptions {
+  /** What of the app travels (see AppFilter); default everything. */
+  filter?: AppFilter;
+}
+
+/** What putApp sent. */
+export interface AppUpload {
+  files: number;
+  bytes: number;
+  /** Paths the filter left out (a folder counts once). */
+  excluded: number;
+  durationMs: number;
 }
 
 export class LifecycleSession {
@@ -134,9 +142,37 @@ export class LifecycleSession {
   // Archives go to the mount point itself (entries relative to it): podman extracts into a
   // volume only when the target path is inside the mount, not when it is an ancestor like '/'.
 
-  /** Copies the app folder into /workspace, owned by the CNB user (the folder itself too). */
-  async putApp(dir: string, signal?: AbortSignal): Promise<void> {
-    await this.putArchive(PATHS.workspace, packDirectory(dir, '.', this.#opts.owner), signal);
+  /**
+   * Copies the app folder into /workspace, owned by the CNB user (the folder itself too), modes
+   * kept exactly; `filter` leaves paths out (project.toml's include/exclude). Emits
+   * `upload-start`, `upload-progress` (at most every 500 ms) and `upload-end`.
+   */
+  async putApp(dir: string, signal?: AbortSignal, opts: PutAppOptions = {}): Promise<AppUpload> {
+    const started = performance.now();
+    const tree = await scanApp(dir, opts.filter);
+    const scanMs = Math.round(performance.now() - started);
+    this.#emit({
+      type: 'upload-start',
+      target: 'app',
+      totalFiles: tree.files,
+      totalBytes: tree.bytes,
+      excluded: tree.excluded,
+      scanMs,
+    });
+    const archive = appArchive(tree, {
+      owner: this.#opts.owner,
+      prefix: '.',
+      onProgress: (p) => this.#emit({ type: 'upload-progress', target: 'app', ...p }),
+    });
+    await this.putArchive(PATHS.workspace, archive, signal);
+    const result: AppUpload = {
+      files: tree.files,
+      bytes: tree.bytes,
+      excluded: tree.excluded,
+      durationMs: Math.round(performance.now() - started),
+    };
+    this.#emit({ type: 'upload-end', target: 'app', ...result });
+    return result;
   }
 
   /** Writes the platform environment (/platform/env/<NAME>), as pack's --env does. */

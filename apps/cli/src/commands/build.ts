@@ -255,7 +255,47 @@ function renderLifecycleEvent(output: Output, e: LifecycleEvent): void {
         name: e.name,
       });
       break;
+    case 'upload-start':
+      output.event({
+        type: 'upload.start',
+        message: `uploading the app: ${count(e.totalFiles, 'file')}, ${megabytes(e.totalBytes)}${e.excluded > 0 ? ` (${count(e.excluded, 'path')} excluded by the project descriptor)` : ''}`,
+        data: {
+          target: e.target,
+          totalFiles: e.totalFiles,
+          totalBytes: e.totalBytes,
+          excluded: e.excluded,
+        },
+      });
+      break;
+    case 'upload-progress':
+      output.event({
+        type: 'upload.progress',
+        message: `uploading the app: ${e.files}/${e.totalFiles} files, ${megabytes(e.bytes)} of ${megabytes(e.totalBytes)}`,
+        data: {
+          target: e.target,
+          files: e.files,
+          bytes: e.bytes,
+          totalFiles: e.totalFiles,
+          totalBytes: e.totalBytes,
+        },
+      });
+      break;
+    case 'upload-end':
+      output.event({
+        type: 'upload.done',
+        message: `uploaded the app in ${seconds(e.durationMs)}`,
+        data: { target: e.target, files: e.files, bytes: e.bytes, durationMs: e.durationMs },
+      });
+      break;
     case 'resource':
       break;
   }
+}
+
+function count(n: number, what: string): string {
+  return `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : 's'}`;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
 }
