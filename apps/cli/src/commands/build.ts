@@ -4,7 +4,7 @@
  * options and renders its events. Flag names follow pack's.
  */
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import {
   BuildAppError,
   type BuildBranch,
@@ -17,6 +17,7 @@ import {
 import { EngineClient } from '@imgext/engine-client';
 import type { PullPolicy } from '@imgext/extender';
 import type { LifecycleEvent } from '@imgext/lifecycle';
+import { MetadataError, type ProjectDescriptor, parseProjectDescriptor } from '@imgext/metadata';
 import type { CommandContext, CommandDefinition, Output } from '../command.js';
 import { UsageError } from '../errors.js';
 import { renderExtenderEvent } from '../render/extender-events.js';
@@ -25,7 +26,8 @@ export type { BuildSummary } from '@imgext/build';
 
 export interface BuildArgs {
   image: string;
-  builder: string;
+  builder?: string;
+  descriptor?: string;
   path?: string;
   runImage?: string;
   env: string[];
@@ -50,8 +52,12 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
       .option('builder', {
         alias: 'B',
         type: 'string',
-        demandOption: true,
-        describe: 'Builder image',
+        describe: "Builder image (default: project.toml's [io.buildpacks] builder)",
+      })
+      .option('descriptor', {
+        alias: 'd',
+        type: 'string',
+        describe: 'Project descriptor (default: project.toml in the app folder, when there is one)',
       })
       .option('path', {
         alias: 'p',
@@ -111,7 +117,16 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
         return true;
       }) as never,
   handler: async (args, ctx) => {
-    const env = await readPlatformEnv(args, ctx);
+    const appDir = resolve(ctx.cwd, args.path ?? '.');
+    const project = await readDescriptor(args, ctx, appDir);
+    const builder = args.builder ?? project?.builder;
+    if (!builder) {
+      throw new UsageError(
+        'no builder: give --builder, or set [io.buildpacks] builder in the project descriptor',
+      );
+    }
+    warnUnsupported(ctx, project);
+    const env = await readPlatformEnv(args, ctx, project);
     const daemonSocket = args.dockerHost ?? ctx.env.IMGEXT_DAEMON_SOCKET;
     const client = await EngineClient.connect({ env: ctx.env });
     try {
@@ -119,8 +134,11 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
         client,
         {
           image: args.image,
-          builder: args.builder,
-          appDir: resolve(ctx.cwd, args.path ?? '.'),
+          builder,
+          appDir,
+          ...(project && (project.include.length > 0 || project.exclude.length > 0)
+            ? { appFiles: { include: project.include, exclude: project.exclude } }
+            : {}),
           ...(args.runImage ? { runImage: args.runImage } : {}),
           platformEnv: env,
           publish: args.publish,
@@ -146,12 +164,63 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
   },
 };
 
-/** --env-file lines, then --env K=V / K (from the environment), as pack reads them. */
+/**
+ * The project descriptor: `--descriptor` (relative to the current folder; it must exist), else
+ * `project.toml` in the app folder when there is one (as pack).
+ */
+async function readDescriptor(
+  args: BuildArgs,
+  ctx: CommandContext,
+  appDir: string,
+): Promise<ProjectDescriptor | undefined> {
+  const path = args.descriptor ? resolve(ctx.cwd, args.descriptor) : join(appDir, 'project.toml');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (!args.descriptor && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UsageError(
+      `cannot read --descriptor ${args.descriptor ?? path}: ${(err as Error).message}`,
+    );
+  }
+  try {
+    return parseProjectDescriptor(text, args.descriptor ?? path);
+  } catch (err) {
+    if (err instanceof MetadataError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** What the descriptor asks for that imgext does not do (yet), said once, before the build. */
+function warnUnsupported(ctx: CommandContext, project: ProjectDescriptor | undefined): void {
+  if (!project) return;
+  const listed = [...project.pre, ...project.buildpacks, ...project.post].map(
+    (b) => b.id ?? b.uri ?? 'an inline buildpack',
+  );
+  if (listed.length > 0) {
+    ctx.output.warn(
+      `the project descriptor lists buildpacks (${listed.join(', ')}): imgext cannot add buildpacks to a build yet and builds with the builder's order`,
+      { buildpacks: listed },
+    );
+  }
+}
+
+/**
+ * The descriptor's build env, then --env-file lines, then --env K=V / K (from the environment):
+ * later wins, as pack reads them.
+ */
 async function readPlatformEnv(
   args: BuildArgs,
   ctx: CommandContext,
+  project?: ProjectDescriptor,
 ): Promise<Record<string, string>> {
   const sources: PlatformEnvSource[] = [];
+  if (project && Object.keys(project.env).length > 0) {
+    sources.push({
+      entries: Object.entries(project.env).map(([k, v]) => `${k}=${v}`),
+      where: 'the project descriptor',
+    });
+  }
   if (args.envFile) {
     let text: string;
     try {
