@@ -4,7 +4,7 @@
  * The phases run in containers (LifecycleSession); extension Dockerfiles are applied by the
  * daemon's build API (@imgext/extender). See docs/build-flow.md.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EngineClientApi } from '@imgext/engine-client';
@@ -25,11 +25,13 @@ import {
   detectorArgs,
   exporterArgs,
   LifecycleSession,
+  PATHS,
   restorerArgs,
 } from '@imgext/lifecycle';
-import { negotiatePlatformApi, parseGroup } from '@imgext/metadata';
+import { negotiatePlatformApi, parseAnalyzed, parseGroup } from '@imgext/metadata';
 import { readAnalyzed, withExtend, writeAnalyzed } from './analyzed-file.js';
 import { type AppFiles, appFilterFor } from './app-files.js';
+import { BuildAppError } from './build-error.js';
 import { type BuildEvent, type BuildEventListener, isBuildBranch } from './build-events.js';
 import { type BuildSummary, summarizeBuild } from './build-summary.js';
 import { builderMetadata, cnbUser, findBuilder } from './builder-image.js';
@@ -141,6 +143,9 @@ export async function buildApp(
       : {};
     // Given explicitly, as pack does: a lifecycle image has no /cnb/run.toml to read it from.
     const runImage = options.runImage ?? md.runImages[0]?.image;
+    // The next phase's container is made while the current one runs (preparePhase): its
+    // create/attach round trips leave the critical path.
+    const detector = session.preparePhase('detector', detectorArgs(common), { signal });
     // The analyzer reads neither /workspace nor /platform: the app travels while it runs.
     await runSchedule(
       [
@@ -173,12 +178,32 @@ export async function buildApp(
       { signal },
     ).catch(rootCause);
     const analyzedBefore = await readAnalyzed(session, signal);
-    await session.runPhase('detector', detectorArgs(common), { signal });
-    const group = parseGroup((await session.readFile('/layers/group.toml', signal)) ?? '');
+    const restorer = session.preparePhase(
+      'restorer',
+      restorerArgs({
+        ...common,
+        ...owner,
+        platformApi,
+        daemon,
+        cache: !options.cacheImage,
+        ...cacheImage,
+      }),
+      { env: registryEnv, signal },
+    );
+    await detector.start();
+    // What detect wrote (group.toml, analyzed.toml, generated/) in one archive call: /layers
+    // holds nothing else yet (the restorer has not run).
+    await session.copyOut(PATHS.layers, tmp, signal);
+    const layersDir = join(tmp, 'layers');
+    const group = parseGroup((await readLocal(join(layersDir, 'group.toml'))) ?? '');
     const order = group.extensions.map((e) => e.id);
-    const hasGenerated =
-      order.length > 0 && (await session.copyOut('/layers/generated', tmp, signal));
-    const analyzed = await readAnalyzed(session, signal);
+    const generatedDir = join(layersDir, 'generated');
+    const hasGenerated = order.length > 0 && (await exists(generatedDir));
+    const analyzedText = await readLocal(join(layersDir, 'analyzed.toml'));
+    if (analyzedText === undefined) {
+      throw new BuildAppError('ERR_NO_ANALYZED', 'the analyzer wrote no analyzed.toml');
+    }
+    const analyzed = parseAnalyzed(analyzedText);
     const extendRun = analyzed.runImage?.extend === true;
     const switchedTo =
       analyzed.runImage?.image !== analyzedBefore.runImage?.image
@@ -205,7 +230,7 @@ export async function buildApp(
     };
     const extendBase = {
       engine: client,
-      generatedDir: join(tmp, 'generated'),
+      generatedDir,
       platformApi,
       order,
       appDir: options.appDir,
@@ -218,23 +243,24 @@ export async function buildApp(
     // and the builder image, so it runs beside the restorer; so does the run branch (its base is
     // the run image as analyzed). The restorer reads group.toml and analyzed.toml and restores the
     // cache into /layers/<buildpack>/: nothing an extension writes (docs/build-flow.md).
+    const exporter = session.preparePhase(
+      'exporter',
+      exporterArgs({
+        ...common,
+        image: options.image,
+        ...owner,
+        daemon,
+        cache: !options.cacheImage,
+        launchCache: daemon,
+        ...cacheImage,
+      }),
+      { env: registryEnv, signal },
+    );
     const results = await runSchedule(
       [
         {
           id: 'restore',
-          run: (s) =>
-            session.runPhase(
-              'restorer',
-              restorerArgs({
-                ...common,
-                ...owner,
-                platformApi,
-                daemon,
-                cache: !options.cacheImage,
-                ...cacheImage,
-              }),
-              { env: registryEnv, signal: s },
-            ),
+          run: (s) => restorer.start(s),
         },
         {
           id: 'extend-build',
@@ -268,19 +294,7 @@ export async function buildApp(
     if (runExtended?.layout) {
       await writeAnalyzed(session, withExtend(await readAnalyzed(session, signal), true), signal);
     }
-    await session.runPhase(
-      'exporter',
-      exporterArgs({
-        ...common,
-        image: options.image,
-        ...owner,
-        daemon,
-        cache: !options.cacheImage,
-        launchCache: daemon,
-        ...cacheImage,
-      }),
-      { env: registryEnv, signal },
-    );
+    await exporter.start();
     return await summarizeBuild(client, {
       image: options.image,
       publish,
@@ -301,4 +315,18 @@ export async function buildApp(
 /** A schedule's failure is reported as its root cause, not as the schedule's. */
 function rootCause(err: unknown): never {
   throw err instanceof ScheduleError ? err.rootCause : err;
+}
+
+async function readLocal(path: string): Promise<string | undefined> {
+  return readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }

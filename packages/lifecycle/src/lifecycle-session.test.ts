@@ -183,4 +183,25 @@ describe('LifecycleSession', () => {
       await session.dispose();
     }
   });
+
+  it('a prepared phase starts when asked; a cancelled or never-started one is removed', async () => {
+    const events: LifecycleEvent[] = [];
+    const session = await open(events);
+    try {
+      await session.putApp(sampleApp);
+      const detector = session.preparePhase('detector', detectorArgs({}));
+      const never = session.preparePhase('restorer', []);
+      const cancelled = session.preparePhase('exporter', []);
+      cancelled.cancel();
+      await new Promise((r) => setTimeout(r, 300)); // created, not started
+      expect(events.some((e) => e.type === 'phase-start')).toBe(false);
+      await detector.start();
+      expect(events.filter((e) => e.type === 'phase-start').map((e) => e.type)).toHaveLength(1);
+      void never;
+    } finally {
+      await session.dispose();
+    }
+    expect(await leftovers(session)).toBe(0);
+    expect(events.some((e) => e.type === 'phase-start' && e.phase !== 'detector')).toBe(false);
+  });
 });

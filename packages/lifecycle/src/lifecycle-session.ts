@@ -59,6 +59,17 @@ export interface RunPhaseOptions {
   signal?: AbortSignal;
 }
 
+/** A phase whose container exists, not yet started (see preparePhase). */
+export interface PreparedPhase {
+  /**
+   * Starts the container; resolves when the phase exited 0 (else rejects, as runPhase). `signal`
+   * aborts it too (besides the one it was prepared with).
+   */
+  start(signal?: AbortSignal): Promise<void>;
+  /** Removes the container unstarted. */
+  cancel(): void;
+}
+
 export interface PutAppOptions {
   /** What of the app travels (see AppFilter); default everything. */
   filter?: AppFilter;
@@ -81,6 +92,9 @@ export class LifecycleSession {
   #helper: string | undefined;
   readonly #containers = new Set<string>();
   readonly #createdVolumes = new Set<string>();
+  readonly #removals = new Set<Promise<void>>();
+  /** Prepared phases not started yet: dispose() cancels them and waits until they settled. */
+  readonly #waiting = new Map<Promise<void>, (reason: Error) => void>();
   #disposed = false;
 
   private constructor(opts: LifecycleSessionOptions) {
@@ -114,15 +128,21 @@ export class LifecycleSession {
 
   async #setUp(signal?: AbortSignal): Promise<void> {
     const labels = this.#labels();
-    for (const name of Object.values(this.volumes)) {
-      await this.#client.volumes.create({ name, labels, signal });
-      this.#createdVolumes.add(name);
-      this.#emit({ type: 'resource', action: 'created', kind: 'volume', name });
-    }
-    for (const name of [this.#opts.cacheVolume, this.#opts.launchCacheVolume]) {
-      if (name)
-        await this.#client.volumes.create({ name, labels: { [CACHE_LABEL]: 'true' }, signal });
-    }
+    // In parallel: five round trips in sequence cost a visible share of a small build. All
+    // settle before a failure is thrown, so dispose() sees every volume that was made.
+    const made = await Promise.allSettled([
+      ...Object.values(this.volumes).map(async (name) => {
+        await this.#client.volumes.create({ name, labels, signal });
+        this.#createdVolumes.add(name);
+        this.#emit({ type: 'resource', action: 'created', kind: 'volume', name });
+      }),
+      ...[this.#opts.cacheVolume, this.#opts.launchCacheVolume].map(async (name) => {
+        if (name)
+          await this.#client.volumes.create({ name, labels: { [CACHE_LABEL]: 'true' }, signal });
+      }),
+    ]);
+    const failed = made.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     const name = `imgext-${this.id}-files`;
     const { Id } = await this.#client.containers.create(
       {
@@ -164,7 +184,9 @@ export class LifecycleSession {
       prefix: '.',
       onProgress: (p) => this.#emit({ type: 'upload-progress', target: 'app', ...p }),
     });
-    await this.putArchive(PATHS.workspace, archive, signal);
+    await this.#client.containers.putArchive(this.helperContainer, PATHS.workspace, archive, {
+      signal,
+    });
     const result: AppUpload = {
       files: tree.files,
       bytes: tree.bytes,
@@ -198,7 +220,18 @@ export class LifecycleSession {
 
   /** Extracts a tar stream at `path` through the helper container (volumes included). */
   async putArchive(path: string, tar: TarStream, signal?: AbortSignal): Promise<void> {
+    const started = performance.now();
     await this.#client.containers.putArchive(this.helperContainer, path, tar, { signal });
+    this.#archived('in', path, started);
+  }
+
+  #archived(direction: 'in' | 'out', path: string, started: number): void {
+    this.#emit({
+      type: 'archive',
+      direction,
+      path,
+      durationMs: Math.round(performance.now() - started),
+    });
   }
 
   /**
@@ -219,6 +252,7 @@ export class LifecycleSession {
 
   /** A file's text, or undefined when it does not exist. */
   async readFile(path: string, signal?: AbortSignal): Promise<string | undefined> {
+    const started = performance.now();
     let stream: Readable;
     try {
       stream = await this.getArchive(path, signal);
@@ -227,6 +261,7 @@ export class LifecycleSession {
       throw err;
     }
     const files = await readTarFiles(stream);
+    this.#archived('out', path, started);
     const content = files.get(path.slice(path.lastIndexOf('/') + 1));
     return content?.toString('utf8');
   }
@@ -236,6 +271,7 @@ export class LifecycleSession {
    * Resolves false when `path` does not exist.
    */
   async copyOut(path: string, localDir: string, signal?: AbortSignal): Promise<boolean> {
+    const started = performance.now();
     let stream: Readable;
     try {
       stream = await this.getArchive(path, signal);
@@ -244,11 +280,77 @@ export class LifecycleSession {
       throw err;
     }
     await extractTo(stream, localDir);
+    this.#archived('out', path, started);
     return true;
   }
 
   /** Runs one phase to completion, streaming its log as events; throws LifecycleError on a non-zero exit. */
   async runPhase(phase: PhaseName, args: string[], opts: RunPhaseOptions = {}): Promise<void> {
+    return this.preparePhase(phase, args, opts).start();
+  }
+
+  /**
+   * Creates the phase's container now (create, attach, exit waiter: ~50-100 ms) and starts it
+   * only when `start()` is called, so that the next phase's container is ready while the current
+   * one runs. `start()` resolves or rejects as runPhase does; `cancel()` (or the signal) removes
+   * the container unstarted. One of the two must be called.
+   */
+  preparePhase(phase: PhaseName, args: string[], opts: RunPhaseOptions = {}): PreparedPhase {
+    let go!: () => void;
+    let stop!: (reason: Error) => void;
+    const asked = { at: Number.POSITIVE_INFINITY };
+    const gate = new Promise<void>((resolve, reject) => {
+      go = resolve;
+      stop = reject;
+    });
+    gate.catch(() => undefined);
+    // The phase's own signal: the caller's, and the one given to start() (e.g. a schedule's).
+    const controller = new AbortController();
+    const link = (signal: AbortSignal | undefined) => {
+      if (!signal) return () => {};
+      const onAbort = () => {
+        controller.abort(signal.reason);
+        stop(new LifecycleError('ERR_PHASE_ABORTED', `${phase} was interrupted`));
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      return () => signal.removeEventListener('abort', onAbort);
+    };
+    const unlinks = [link(opts.signal)];
+    const done = this.#run(
+      phase,
+      args,
+      { ...opts, signal: controller.signal },
+      gate,
+      asked,
+    ).finally(() => {
+      for (const unlink of unlinks) unlink();
+    });
+    done.catch(() => undefined);
+    this.#waiting.set(done, stop);
+    void done.finally(() => this.#waiting.delete(done)).catch(() => undefined);
+    return {
+      start: (signal?: AbortSignal) => {
+        asked.at = performance.now();
+        this.#waiting.delete(done);
+        unlinks.push(link(signal));
+        go();
+        return done;
+      },
+      cancel: () => {
+        stop(new LifecycleError('ERR_PHASE_ABORTED', `${phase} was not started`));
+        void done.catch(() => undefined);
+      },
+    };
+  }
+
+  async #run(
+    phase: PhaseName,
+    args: string[],
+    opts: RunPhaseOptions,
+    gate: Promise<void>,
+    asked: { at: number },
+  ): Promise<void> {
     const traits = PHASES[phase];
     const image =
       opts.image ??
@@ -287,25 +389,36 @@ export class LifecycleSession {
       HostConfig: { Mounts: mounts, NetworkMode: this.#opts.network ?? 'none' },
     };
     const name = `imgext-${this.id}-${phase}`;
-    this.#emit({ type: 'phase-start', phase, image, user, args });
     const tail: string[] = [];
     const lines = new LineSplitter((stream, line) => {
       tail.push(line);
       if (tail.length > TAIL_LINES) tail.shift();
       this.#emit({ type: 'phase-log', phase, stream, line });
     });
-    const started = performance.now();
+    const created = performance.now();
+    let ready = created;
+    let started = created;
     this.#containers.add(name);
     let exitCode: number;
+    let containerId: string | undefined;
     try {
-      ({ exitCode } = await this.#client.containers.run(spec, {
+      ({ exitCode, containerId } = await this.#client.containers.run(spec, {
         name,
-        remove: true,
+        // Removed in the background (off the critical path), after its timings are read.
+        remove: false,
         signal: opts.signal,
+        beforeStart: async (id) => {
+          containerId = id;
+          ready = performance.now();
+          await gate;
+          started = performance.now();
+          this.#emit({ type: 'phase-start', phase, image, user, args });
+        },
         onOutput: (chunk) => lines.push(chunk.stream, chunk.data),
       }));
     } catch (err) {
       lines.flush();
+      if (containerId) this.#removeLater(phase, name, containerId);
       if (opts.signal?.aborted) {
         throw new LifecycleError('ERR_PHASE_ABORTED', `${phase} was interrupted`, {
           phase,
@@ -314,37 +427,82 @@ export class LifecycleSession {
       }
       throw err;
     }
-    this.#containers.delete(name);
+    const exited = performance.now();
     lines.flush();
     this.#emit({
       type: 'phase-end',
       phase,
       exitCode,
-      durationMs: Math.round(performance.now() - started),
+      // From when the phase was asked to start (its creation too, when that was still going on).
+      durationMs: Math.round(exited - Math.max(created, Math.min(asked.at, started))),
+      createMs: Math.round(ready - created),
+      runMs: Math.round(exited - started),
     });
+    this.#removeLater(phase, name, containerId);
     if (exitCode !== 0) throw phaseFailure(phase, exitCode, tail);
+  }
+
+  /**
+   * Reads a finished phase container's own start/finish times, removes it, and emits
+   * `phase-timing`; in the background, so the next phase need not wait for the removal.
+   * dispose() waits for these.
+   */
+  #removeLater(phase: PhaseName, name: string, id: string): void {
+    const removal = (async () => {
+      const t0 = performance.now();
+      const info = await this.#client.containers.inspect(id).catch(() => undefined);
+      const t1 = performance.now();
+      const state = info?.State as { StartedAt?: string; FinishedAt?: string } | undefined;
+      const processMs = elapsedMs(state?.StartedAt, state?.FinishedAt);
+      try {
+        await this.#client.containers.remove(id, { force: true, volumes: true });
+        this.#containers.delete(name);
+        this.#emit({ type: 'resource', action: 'removed', kind: 'container', name });
+      } catch (err) {
+        if (isNotFound(err)) this.#containers.delete(name);
+        else this.#cleanupFailed('container', name, err);
+      }
+      this.#emit({
+        type: 'phase-timing',
+        phase,
+        ...(processMs !== undefined ? { processMs } : {}),
+        inspectMs: Math.round(t1 - t0),
+        removeMs: Math.round(performance.now() - t1),
+      });
+    })();
+    this.#removals.add(removal);
+    void removal.finally(() => this.#removals.delete(removal));
   }
 
   /** Removes the session's containers and volumes (not the caches). Never throws; idempotent. */
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    for (const stop of this.#waiting.values()) {
+      stop(new LifecycleError('ERR_SESSION_STATE', 'the session was disposed'));
+    }
+    await Promise.allSettled([...this.#waiting.keys()]);
+    await Promise.allSettled([...this.#removals]);
     const leftovers = await this.#client.containers
       .list({ all: true, filters: { label: [`${SESSION_LABEL}=${this.id}`] } })
       .catch(() => []);
     const containers = new Set([...this.#containers, ...leftovers.map((c) => c.Id)]);
-    for (const id of containers) {
-      await this.#client.containers.remove(id, { force: true, volumes: true }).then(
-        () => this.#emit({ type: 'resource', action: 'removed', kind: 'container', name: id }),
-        (err: unknown) => this.#cleanupFailed('container', id, err),
-      );
-    }
-    for (const name of this.#createdVolumes) {
-      await this.#client.volumes.remove(name, { force: true }).then(
-        () => this.#emit({ type: 'resource', action: 'removed', kind: 'volume', name }),
-        (err: unknown) => this.#cleanupFailed('volume', name, err),
-      );
-    }
+    await Promise.all(
+      [...containers].map((id) =>
+        this.#client.containers.remove(id, { force: true, volumes: true }).then(
+          () => this.#emit({ type: 'resource', action: 'removed', kind: 'container', name: id }),
+          (err: unknown) => this.#cleanupFailed('container', id, err),
+        ),
+      ),
+    );
+    await Promise.all(
+      [...this.#createdVolumes].map((name) =>
+        this.#client.volumes.remove(name, { force: true }).then(
+          () => this.#emit({ type: 'resource', action: 'removed', kind: 'volume', name }),
+          (err: unknown) => this.#cleanupFailed('volume', name, err),
+        ),
+      ),
+    );
   }
 
   #cleanupFailed(kind: 'container' | 'volume', name: string, err: unknown): void {
@@ -401,6 +559,14 @@ function phaseFailure(phase: PhaseName, exitCode: number, logTail: string[]): Li
       logTail,
     },
   );
+}
+
+/** Milliseconds between two RFC 3339 times of the daemon (nanosecond digits dropped). */
+function elapsedMs(from: string | undefined, to: string | undefined): number | undefined {
+  if (!from || !to) return undefined;
+  const ms = Date.parse(to) - Date.parse(from);
+  // A process that ends at once can be seen exiting before the daemon records it as started.
+  return Number.isFinite(ms) ? Math.max(0, ms) : undefined;
 }
 
 function isNotFound(err: unknown): boolean {

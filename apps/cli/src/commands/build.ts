@@ -315,7 +315,34 @@ function renderLifecycleEvent(output: Output, e: LifecycleEvent): void {
       output.event({
         type: 'phase.end',
         message: `${e.phase} finished in ${seconds(e.durationMs)} (exit code ${e.exitCode})`,
-        data: { phase: e.phase, exitCode: e.exitCode, durationMs: e.durationMs },
+        data: {
+          phase: e.phase,
+          exitCode: e.exitCode,
+          durationMs: e.durationMs,
+          createMs: e.createMs,
+          runMs: e.runMs,
+        },
+      });
+      break;
+    case 'phase-timing':
+      output.event({
+        type: 'phase.timing',
+        message: `${e.phase}: ${e.processMs ?? '?'} ms in the lifecycle binary, container removed in ${e.removeMs} ms (off the critical path)`,
+        data: {
+          phase: e.phase,
+          processMs: e.processMs,
+          inspectMs: e.inspectMs,
+          removeMs: e.removeMs,
+        },
+        detail: true,
+      });
+      break;
+    case 'archive':
+      output.event({
+        type: 'archive',
+        message: `${e.direction === 'in' ? 'copied into' : 'copied out of'} the session: ${e.path} (${e.durationMs} ms)`,
+        data: { direction: e.direction, path: e.path, durationMs: e.durationMs },
+        detail: true,
       });
       break;
     case 'cleanup-failed':
@@ -337,6 +364,7 @@ function renderLifecycleEvent(output: Output, e: LifecycleEvent): void {
       });
       break;
     case 'upload-progress':
+      if (e.files === e.totalFiles && e.bytes === e.totalBytes && e.totalFiles < 1000) break;
       output.event({
         type: 'upload.progress',
         message: `uploading the app: ${e.files}/${e.totalFiles} files, ${megabytes(e.bytes)} of ${megabytes(e.totalBytes)}`,
