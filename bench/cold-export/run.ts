@@ -13,7 +13,7 @@ import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildApp, cacheVolumes } from '../../packages/build/src/index.ts';
+import { buildApp, cacheVolumes } from '@imgext/build';
 import { EngineClient } from '@imgext/engine-client';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -64,7 +64,8 @@ async function once(client: EngineClient, image: string, app: string, runImage: 
 async function clean(client: EngineClient, image: string) {
   await client.images.remove(image, { force: true }).catch(() => undefined);
   const c = cacheVolumes(image);
-  for (const v of [c.build, c.launch]) await client.volumes.remove(v, { force: true }).catch(() => undefined);
+  for (const v of [c.build, c.launch])
+    await client.volumes.remove(v, { force: true }).catch(() => undefined);
 }
 
 const client = await EngineClient.connect();

@@ -291,3 +291,26 @@ function readError(abs: string, err: unknown): LifecycleError {
     { cause: err },
   );
 }
+
+/**
+ * `source` one chunk ahead: the next chunk is made (synchronous reads) right after the consumer
+ * took the current one and handed it to the socket, so the socket is never idle waiting for the
+ * reads; without it each 1 MiB waited for the previous one to drain.
+ */
+export async function* oneAhead<T>(source: AsyncGenerator<T>): AsyncGenerator<T> {
+  // After a macrotask: the consumer's write of the chunk just yielded goes first.
+  const later = () => new Promise<void>((r) => setImmediate(r)).then(() => source.next());
+  let next = source.next();
+  try {
+    for (;;) {
+      const result = await next;
+      if (result.done) return;
+      next = later();
+      next.catch(() => undefined);
+      yield result.value;
+    }
+  } finally {
+    await next.catch(() => undefined);
+    await source.return(undefined);
+  }
+}

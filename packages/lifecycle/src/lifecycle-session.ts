@@ -16,7 +16,7 @@ import {
 } from '@imgext/engine-client';
 import { apiAtLeast } from '@imgext/metadata';
 import { type Pack, pack as tarPack } from 'tar-stream';
-import { type AppFilter, appArchive, scanApp } from './app-archive.js';
+import { type AppFilter, appArchive, oneAhead, scanApp } from './app-archive.js';
 import { LifecycleError } from './errors.js';
 import type { LifecycleEvent, LifecycleEventListener } from './events.js';
 import { LineSplitter } from './line-splitter.js';
@@ -179,11 +179,13 @@ export class LifecycleSession {
       excluded: tree.excluded,
       scanMs,
     });
-    const archive = appArchive(tree, {
-      owner: this.#opts.owner,
-      prefix: '.',
-      onProgress: (p) => this.#emit({ type: 'upload-progress', target: 'app', ...p }),
-    });
+    const archive = oneAhead(
+      appArchive(tree, {
+        owner: this.#opts.owner,
+        prefix: '.',
+        onProgress: (p) => this.#emit({ type: 'upload-progress', target: 'app', ...p }),
+      }),
+    );
     await this.#client.containers.putArchive(this.helperContainer, PATHS.workspace, archive, {
       signal,
     });
