@@ -281,7 +281,7 @@ export class LifecycleSession {
       if (isNotFound(err)) return false;
       throw err;
     }
-    await extractTo(stream, localDir);
+    await extractTo(stream, localDir, path.slice(path.lastIndexOf('/') + 1));
     this.#archived('out', path, started);
     return true;
   }
@@ -299,15 +299,21 @@ export class LifecycleSession {
    */
   preparePhase(phase: PhaseName, args: string[], opts: RunPhaseOptions = {}): PreparedPhase {
     let go!: () => void;
-    let stop!: (reason: Error) => void;
+    let refuse!: (reason: Error) => void;
     const asked = { at: Number.POSITIVE_INFINITY };
     const gate = new Promise<void>((resolve, reject) => {
       go = resolve;
-      stop = reject;
+      refuse = reject;
     });
     gate.catch(() => undefined);
     // The phase's own signal: the caller's, and the one given to start() (e.g. a schedule's).
     const controller = new AbortController();
+    // Not starting aborts the container's requests too: podman does not end the exit waiter of
+    // a created container that is removed, and a waiter left open kept the client from closing.
+    const stop = (reason: Error) => {
+      refuse(reason);
+      controller.abort(reason);
+    };
     const link = (signal: AbortSignal | undefined) => {
       if (!signal) return () => {};
       const onAbort = () => {

@@ -94,6 +94,23 @@ describe('tar helpers', () => {
     await expect(extractTo(evil, join(dir, 'out'))).rejects.toMatchObject({ code: 'ERR_ARCHIVE' });
   });
 
+  it("extracts podman's mount-point archives (entries named '/', '/a') under the top folder", async () => {
+    const podmanStyle = async function* () {
+      yield* packFiles(
+        [
+          { path: '/group.toml', content: 'g' },
+          { path: '/generated/x/build.Dockerfile', content: 'FROM a' },
+        ],
+        { uid: 0, gid: 0 },
+      );
+    };
+    await extractTo(Readable.from(podmanStyle()), join(dir, 'out'), 'layers');
+    expect(await readFile(join(dir, 'out/layers/group.toml'), 'utf8')).toBe('g');
+    expect(await readFile(join(dir, 'out/layers/generated/x/build.Dockerfile'), 'utf8')).toBe(
+      'FROM a',
+    );
+  });
+
   it('keeps every mode exactly, 000 and setuid included (tar-stream wrote 0644 for 0)', async () => {
     await mkdir(join(dir, 'app/locked'), { recursive: true });
     const modes: Record<string, number> = { none: 0o000, ro: 0o400, suid: 0o4755, x: 0o751 };

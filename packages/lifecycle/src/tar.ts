@@ -85,40 +85,68 @@ export async function readTarFiles(stream: Readable): Promise<Map<string, Buffer
   const files = new Map<string, Buffer>();
   const extract = tarExtract();
   feed(stream, extract);
-  for await (const entry of extract) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of entry) chunks.push(chunk as Buffer);
-    if (entry.header.type === 'file') files.set(entry.header.name, Buffer.concat(chunks));
+  try {
+    for await (const entry of extract) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry) chunks.push(chunk as Buffer);
+      if (entry.header.type === 'file') files.set(entry.header.name, Buffer.concat(chunks));
+    }
+  } catch (err) {
+    release(stream);
+    throw err;
   }
   return files;
 }
 
-/** Extracts a tar stream of folders and regular files into `dest` (entries may not escape it). */
-export async function extractTo(stream: Readable, dest: string): Promise<void> {
+/**
+ * A response stream left half-read keeps its connection busy, and every later request to the
+ * engine waits behind it (a failed copy-out then hung the clean-up): end it.
+ */
+function release(stream: Readable): void {
+  stream.unpipe();
+  stream.destroy();
+}
+
+/**
+ * Extracts a tar stream of folders and regular files into `dest` (entries may not escape it).
+ * `top`: the name of the archive's top folder. podman names the entries of a volume's mount point
+ * `/`, `/a.toml`, ... where Docker names them `layers/`, `layers/a.toml`: such names are put
+ * under `top`.
+ */
+export async function extractTo(stream: Readable, dest: string, top?: string): Promise<void> {
   const root = resolve(dest);
   const extract = tarExtract();
   feed(stream, extract);
-  for await (const entry of extract) {
-    const target = resolve(root, entry.header.name);
-    if (target !== root && !target.startsWith(root + sep)) {
-      entry.resume();
-      throw new LifecycleError(
-        'ERR_ARCHIVE',
-        `archive entry escapes its folder: ${entry.header.name}`,
-      );
+  try {
+    for await (const entry of extract) {
+      const name =
+        top !== undefined && entry.header.name.startsWith('/')
+          ? `${top}${entry.header.name}`
+          : entry.header.name;
+      const target = resolve(root, name);
+      if (target !== root && !target.startsWith(root + sep)) {
+        entry.resume();
+        throw new LifecycleError(
+          'ERR_ARCHIVE',
+          `archive entry escapes its folder: ${entry.header.name}`,
+        );
+      }
+      if (entry.header.type === 'directory') {
+        await mkdir(target, { recursive: true });
+        entry.resume();
+      } else if (entry.header.type === 'file') {
+        await mkdir(dirname(target), { recursive: true });
+        await pipeline(
+          entry,
+          createWriteStream(target, { mode: (entry.header.mode ?? 0o644) & 0o777 }),
+        );
+      } else {
+        entry.resume();
+      }
     }
-    if (entry.header.type === 'directory') {
-      await mkdir(target, { recursive: true });
-      entry.resume();
-    } else if (entry.header.type === 'file') {
-      await mkdir(dirname(target), { recursive: true });
-      await pipeline(
-        entry,
-        createWriteStream(target, { mode: (entry.header.mode ?? 0o644) & 0o777 }),
-      );
-    } else {
-      entry.resume();
-    }
+  } catch (err) {
+    release(stream);
+    throw err;
   }
 }
 
