@@ -9,7 +9,7 @@
  *   node --conditions=@imgext/source --import ./engine-client/register-ts.mjs cold-export/run.ts
  */
 import { execFileSync } from 'node:child_process';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,9 +105,16 @@ try {
 } finally {
   await client.close();
 }
-console.log(`
-engine: ${process.env.IMGEXT_ENGINE ?? process.env.DOCKER_HOST}; seconds; phase wall time (lifecycle binary's own run)
+const engine = process.env.IMGEXT_ENGINE ?? 'default';
+const md = `# Cold export and first analyze (${engine})
+
+Written by \`bench/cold-export/run.ts\`; seconds: the phase's wall time (the lifecycle binary's own
+run). See docs/build-flow.md ("Cold export and first analyze").
 
 | extension | run image | cold total | cold analyzer | cold exporter | warm total | warm analyzer | warm exporter | exporter, previous image but no launch cache |
 | --------- | --------- | ---------- | ------------- | ------------- | ---------- | ------------- | ------------- | -------------------------------------------- |
-${rows.join('\n')}`);
+${rows.join('\n')}
+`;
+console.log(md);
+await mkdir(join(here, '../results'), { recursive: true });
+await writeFile(join(here, `../results/cold-export-${engine.replace(/[^\w.-]+/g, '_')}.md`), md);
