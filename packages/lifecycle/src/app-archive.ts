@@ -9,7 +9,14 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LifecycleError } from './errors.js';
 import type { Owner } from './tar.js';
-import { END_OF_ARCHIVE, encodeHeader, padding } from './tar-header.js';
+import {
+  BLOCK,
+  END_OF_ARCHIVE,
+  encodeHeader,
+  padding,
+  type TarHeader,
+  writeUstarInto,
+} from './tar-header.js';
 
 /**
  * Decides what of the app travels, by its path relative to the app folder ('/'-separated).
@@ -173,7 +180,7 @@ export async function* appArchive(
   let chunk = Buffer.allocUnsafe(CHUNK);
   let used = 0;
   for (const e of tree.entries) {
-    const header = encodeHeader({
+    const h: TarHeader = {
       name: e.path ? `${prefix}/${e.path}` : prefix,
       type: e.type,
       mode: e.mode,
@@ -182,16 +189,27 @@ export async function* appArchive(
       size: e.size,
       mtime: e.mtime,
       ...(e.linkname !== undefined ? { linkname: e.linkname } : {}),
-    });
+    };
     const small = e.type !== 'file' || e.size <= SMALL;
-    const need = header.length + (small ? e.size + padding(e.size) : 0);
-    if (used + need > CHUNK) {
+    const content = small ? e.size + padding(e.size) : 0;
+    // Most headers are one block written in place; long names and the like go through pax.
+    if (used + BLOCK + content > chunk.length) {
       yield chunk.subarray(0, used);
       report(false);
-      chunk = Buffer.allocUnsafe(Math.max(CHUNK, need));
+      chunk = Buffer.allocUnsafe(Math.max(CHUNK, BLOCK + content));
       used = 0;
     }
-    used += header.copy(chunk, used);
+    if (writeUstarInto(chunk, used, h)) {
+      used += BLOCK;
+    } else {
+      const header = encodeHeader(h);
+      if (used + header.length + content > chunk.length) {
+        yield chunk.subarray(0, used);
+        chunk = Buffer.allocUnsafe(Math.max(CHUNK, header.length + content));
+        used = 0;
+      }
+      used += header.copy(chunk, used);
+    }
     if (e.type === 'file') {
       if (small) {
         readSmall(e, chunk, used);

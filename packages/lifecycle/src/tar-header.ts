@@ -143,3 +143,55 @@ function block(f: Fields): Buffer {
 function octal(b: Buffer, offset: number, width: number, value: number): void {
   b.write(`${value.toString(8).padStart(width - 1, '0')}\u0000`, offset, width, 'latin1');
 }
+
+const TEMPLATE = (() => {
+  const b = Buffer.alloc(BLOCK);
+  b.write('ustar\u000000', 257, 8, 'latin1');
+  return b;
+})();
+
+/**
+ * The fast path of encodeHeader, for the common entry (name and link target within 100 bytes,
+ * ids and size within ustar's octal fields): writes the one block straight into `buf` at `at`
+ * (which must have BLOCK bytes free) and returns true; false (nothing written) otherwise.
+ */
+export function writeUstarInto(buf: Buffer, at: number, h: TarHeader): boolean {
+  const name = h.type === 'directory' && !h.name.endsWith('/') ? `${h.name}/` : h.name;
+  const size = h.type === 'file' ? (h.size ?? 0) : 0;
+  const linkname = h.linkname ?? '';
+  if (
+    name.length > 100 ||
+    Buffer.byteLength(name) > 100 ||
+    Buffer.byteLength(linkname) > 100 ||
+    size > MAX_OCTAL_11 ||
+    h.uid > MAX_OCTAL_7 ||
+    h.gid > MAX_OCTAL_7
+  ) {
+    return false;
+  }
+  TEMPLATE.copy(buf, at);
+  buf.write(name, at, 100, 'utf8');
+  fastOctal(buf, at + 100, 8, h.mode & 0o7777);
+  fastOctal(buf, at + 108, 8, h.uid);
+  fastOctal(buf, at + 116, 8, h.gid);
+  fastOctal(buf, at + 124, 12, size);
+  fastOctal(buf, at + 136, 12, Math.max(0, Math.floor(h.mtime ?? 0)));
+  buf.fill(0x20, at + 148, at + 156);
+  buf[at + 156] = TYPEFLAG[h.type].charCodeAt(0);
+  if (linkname) buf.write(linkname, at + 157, 100, 'utf8');
+  let sum = 0;
+  for (let i = at; i < at + BLOCK; i++) sum += buf[i] as number;
+  fastOctal(buf, at + 148, 7, sum);
+  buf[at + 155] = 0x20;
+  return true;
+}
+
+/** `value` as width - 1 zero-padded octal digits and a NUL, without making strings. */
+function fastOctal(b: Buffer, offset: number, width: number, value: number): void {
+  let v = value;
+  for (let i = offset + width - 2; i >= offset; i--) {
+    b[i] = 48 + (v % 8);
+    v = Math.floor(v / 8);
+  }
+  b[offset + width - 1] = 0;
+}
