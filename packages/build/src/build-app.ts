@@ -1,10 +1,10 @@
 /**
  * A whole buildpacks build with extensions, against the real lifecycle:
- * analyze -> detect -> restore -> (extend build -> build) || (extend run) -> export.
+ * analyze -> detect -> (restore || extend build) -> build, || extend run -> export.
  * The phases run in containers (LifecycleSession); extension Dockerfiles are applied by the
  * daemon's build API (@imgext/extender). See docs/build-flow.md.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -29,10 +29,12 @@ import {
   detectorArgs,
   exporterArgs,
   LifecycleSession,
+  PATHS,
   restorerArgs,
 } from '@imgext/lifecycle';
-import { negotiatePlatformApi, parseGroup } from '@imgext/metadata';
+import { negotiatePlatformApi, parseAnalyzed, parseGroup } from '@imgext/metadata';
 import { readAnalyzed, withExtend, writeAnalyzed } from './analyzed-file.js';
+import { type AppFiles, appFilterFor } from './app-files.js';
 import { BuildAppError } from './build-error.js';
 import { type BuildEvent, type BuildEventListener, isBuildBranch } from './build-events.js';
 import { type BuildSummary, summarizeBuild } from './build-summary.js';
@@ -68,6 +70,8 @@ export interface BuildOptions {
   trustBuilder?: boolean;
   /** The daemon's socket path on its own host, for a remote daemon (see daemonSocketFor). */
   daemonSocket?: string;
+  /** What of `appDir` travels: project.toml's include/exclude (gitignore patterns; not both). */
+  appFiles?: AppFiles;
   /** `-log-level` of every phase. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -105,6 +109,7 @@ export async function buildApp(
   if (!options.trustBuilder && !options.lifecycleImage) {
     emit({ type: 'untrusted-builder', builder: options.builder });
   }
+  const appFilter = appFilterFor(options.appFiles);
   const caches = cacheVolumes(options.image);
   if (options.clearCache) await removeCacheVolume(client, caches.build);
   // A first build that fails leaves no cache volumes behind: those it created go with it.
@@ -163,29 +168,67 @@ export async function buildApp(
       : {};
     // Given explicitly, as pack does: a lifecycle image has no /cnb/run.toml to read it from.
     const runImage = options.runImage ?? md.runImages[0]?.image;
-    if (runImage && daemon) await ensureImage(client, runImage, pullPolicy, { signal });
-    await session.putApp(options.appDir, signal);
-    await session.putPlatformEnv(options.platformEnv ?? {}, signal);
-
-    await session.runPhase(
-      'analyzer',
-      analyzerArgs({
+    // The next phase's container is made while the current one runs (preparePhase): its
+    // create/attach round trips leave the critical path.
+    const detector = session.preparePhase('detector', detectorArgs(common), { signal });
+    // The analyzer reads neither /workspace nor /platform: the app travels while it runs.
+    await runSchedule(
+      [
+        {
+          id: 'upload-app',
+          run: async (s) => {
+            await session.putApp(options.appDir, s, appFilter ? { filter: appFilter } : {});
+            await session.putPlatformEnv(options.platformEnv ?? {}, s);
+          },
+        },
+        {
+          id: 'analyze',
+          run: async (s) => {
+            if (runImage && daemon) await ensureImage(client, runImage, pullPolicy, { signal: s });
+            await session.runPhase(
+              'analyzer',
+              analyzerArgs({
+                ...common,
+                image: options.image,
+                ...owner,
+                daemon,
+                launchCache: daemon,
+                ...(runImage ? { runImage } : {}),
+              }),
+              { env: registryEnv, signal: s },
+            );
+          },
+        },
+      ],
+      { signal },
+    ).catch(rootCause);
+    const analyzedBefore = await readAnalyzed(session, signal);
+    const restorer = session.preparePhase(
+      'restorer',
+      restorerArgs({
         ...common,
-        image: options.image,
         ...owner,
+        platformApi,
         daemon,
-        launchCache: daemon,
-        ...(runImage ? { runImage } : {}),
+        cache: !options.cacheImage,
+        ...cacheImage,
       }),
       { env: registryEnv, signal },
     );
-    const analyzedBefore = await readAnalyzed(session, signal);
-    await session.runPhase('detector', detectorArgs(common), { signal });
-    const group = parseGroup((await session.readFile('/layers/group.toml', signal)) ?? '');
+    await detector.start();
+    // What detect wrote (group.toml, analyzed.toml, generated/) in one archive call: /layers
+    // holds nothing else yet (the restorer has not run).
+    await session.copyOut(PATHS.layers, tmp, signal);
+    const layersDir = join(tmp, 'layers');
+    const group = parseGroup((await readLocal(join(layersDir, 'group.toml'))) ?? '');
     const order = group.extensions.map((e) => e.id);
-    const hasGenerated =
-      order.length > 0 && (await session.copyOut('/layers/generated', tmp, signal));
-    const analyzed = await readAnalyzed(session, signal);
+    const generatedDir = join(layersDir, 'generated');
+    const hasGenerated = order.length > 0 && (await exists(generatedDir));
+    const analyzedText = await readLocal(join(layersDir, 'analyzed.toml'));
+    if (analyzedText === undefined) {
+      throw new BuildAppError('ERR_NO_ANALYZED', 'the analyzer wrote no analyzed.toml');
+    }
+    const analyzed = parseAnalyzed(analyzedText);
     const extendRun = analyzed.runImage?.extend === true;
     const switchedTo =
       analyzed.runImage?.image !== analyzedBefore.runImage?.image
@@ -198,19 +241,6 @@ export async function buildApp(
     // The restorer must not see extend = true: it would try a registry pull of the run image into
     // /kaniko. The run image's layout is written after it, and extend set back before export.
     if (extendRun) await writeAnalyzed(session, withExtend(analyzed, false), signal);
-    await session.runPhase(
-      'restorer',
-      restorerArgs({
-        ...common,
-        ...owner,
-        platformApi,
-        daemon,
-        cache: !options.cacheImage,
-        ...cacheImage,
-      }),
-      { env: registryEnv, signal },
-    );
-
     const branchStarted = new Map<string, number>();
     const extenderEvents = (event: ExtenderEvent) => {
       emit({ type: 'extender', event });
@@ -225,7 +255,7 @@ export async function buildApp(
     };
     const extendBase = {
       engine: client,
-      generatedDir: join(tmp, 'generated'),
+      generatedDir,
       platformApi,
       order,
       appDir: options.appDir,
@@ -234,8 +264,29 @@ export async function buildApp(
       hold: images.hold,
       onEvent: extenderEvents,
     };
+    // The build-image extension needs only detect's output (the generated Dockerfiles, the group)
+    // and the builder image, so it runs beside the restorer; so does the run branch (its base is
+    // the run image as analyzed). The restorer reads group.toml and analyzed.toml and restores the
+    // cache into /layers/<buildpack>/: nothing an extension writes (docs/build-flow.md).
+    const exporter = session.preparePhase(
+      'exporter',
+      exporterArgs({
+        ...common,
+        image: options.image,
+        ...owner,
+        daemon,
+        cache: !options.cacheImage,
+        launchCache: daemon,
+        ...cacheImage,
+      }),
+      { env: registryEnv, signal },
+    );
     const results = await runSchedule(
       [
+        {
+          id: 'restore',
+          run: (s) => restorer.start(s),
+        },
         {
           id: 'extend-build',
           run: (s) =>
@@ -247,7 +298,7 @@ export async function buildApp(
         },
         {
           id: 'build',
-          after: ['extend-build'],
+          after: ['restore', 'extend-build'],
           run: (s, deps) => {
             const extended = deps['extend-build'] as ExtendResult | undefined;
             const image = extended && extended.applied.length > 0 ? extended.imageId : builder.Id;
@@ -263,26 +314,12 @@ export async function buildApp(
         },
       ],
       { signal, onEvent: extenderEvents },
-    ).catch((err: unknown) => {
-      throw err instanceof ScheduleError ? err.rootCause : err;
-    });
+    ).catch(rootCause);
     const runExtended = results['extend-run'] as ExtendResult | undefined;
     if (runExtended?.layout) {
       await writeAnalyzed(session, withExtend(await readAnalyzed(session, signal), true), signal);
     }
-    await session.runPhase(
-      'exporter',
-      exporterArgs({
-        ...common,
-        image: options.image,
-        ...owner,
-        daemon,
-        cache: !options.cacheImage,
-        launchCache: daemon,
-        ...cacheImage,
-      }),
-      { env: registryEnv, signal },
-    );
+    await exporter.start();
     const summary = await summarizeBuild(client, {
       image: options.image,
       publish,
@@ -334,4 +371,23 @@ export function checkImageReferences(refs: Array<[string, string | undefined]>):
       throw new BuildAppError('ERR_INVALID_REFERENCE', `${where}: ${err.message}`, { cause: err });
     }
   }
+}
+
+/** A schedule's failure is reported as its root cause, not as the schedule's. */
+function rootCause(err: unknown): never {
+  throw err instanceof ScheduleError ? err.rootCause : err;
+}
+
+async function readLocal(path: string): Promise<string | undefined> {
+  return readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }

@@ -6,7 +6,8 @@ export type BuildAppErrorCode =
   | 'ERR_NO_ANALYZED'
   | 'ERR_INVALID_ENV'
   | 'ERR_INVALID_REFERENCE'
-  | 'ERR_INVALID_OPTION';
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_INVALID_APP_FILES';
 
 /** A build that cannot start or finish. */
 export class BuildAppError extends Error {

@@ -8,5 +8,6 @@ export * from './generated.js';
 export * from './group.js';
 export * from './labels.js';
 export * from './platform-api.js';
+export * from './project-descriptor.js';
 export * from './rebasable.js';
 export * from './user.js';
