@@ -17,6 +17,9 @@ function labels(): Record<string, string> {
   const r = spawnSync(
     'bash',
     [
+      // --norc: bash -c run under an ssh session (SSH_CLIENT set) sources ~/.bashrc otherwise, and
+      // a machine's dotfiles (a pyenv init waiting on a stale lock) must not decide this test.
+      '--norc',
       '-c',
       `. "${tools}/lib/common.sh"; . "${tools}/lib/images.sh"; . "${tools}/lib/lifecycle.sh"; . "${tools}/lib/builder.sh"; sample_builder_labels /nonexistent`,
     ],
