@@ -163,11 +163,12 @@ export async function buildApp(
   try {
     const common = options.logLevel ? { logLevel: options.logLevel } : {};
     const cacheImage = options.cacheImage ? { cacheImage: options.cacheImage } : {};
-    const registryEnv = publish
-      ? await registryAuthEnv(client, [options.image, options.cacheImage])
-      : {};
     // Given explicitly, as pack does: a lifecycle image has no /cnb/run.toml to read it from.
     const runImage = options.runImage ?? md.runImages[0]?.image;
+    // As pack: the analyzer and exporter read the run image from its registry too.
+    const registryEnv = publish
+      ? await registryAuthEnv(client, [options.image, runImage, options.cacheImage])
+      : {};
     // The next phase's container is made while the current one runs (preparePhase): its
     // create/attach round trips leave the critical path.
     const detector = session.preparePhase('detector', detectorArgs(common), { signal });
