@@ -116,4 +116,28 @@ describe('buildApp', () => {
     });
     expect(events).toEqual([]);
   });
+
+  it('pull policy always, the pull fails, the daemon has the builder: says the pull failed and why', async () => {
+    // A registry nobody listens on (loopback): the pull fails, the local tag stays.
+    const local = '127.0.0.1:1/imgext-test/local-only-builder:latest';
+    await client.images.tag(SAMPLE_BUILDER, '127.0.0.1:1/imgext-test/local-only-builder', 'latest');
+    try {
+      const err = await buildApp(client, {
+        image: 'imgext-test/never:latest',
+        builder: local,
+        appDir: '.',
+        pullPolicy: 'always',
+      }).catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        name: 'BuildAppError',
+        code: 'ERR_BUILDER_PULL_FAILED',
+        hint: expect.stringContaining('if-not-present'),
+      });
+      expect((err as Error).message).toContain(`builder ${local} could not be pulled`);
+      expect((err as Error).message).not.toContain('is not in the daemon');
+      expect((err as Error).message).toMatch(/127\.0\.0\.1:1/);
+    } finally {
+      await client.images.remove(local).catch(() => undefined);
+    }
+  });
 });

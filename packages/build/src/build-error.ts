@@ -1,6 +1,7 @@
 /** Errors of `buildApp`. `code` is stable (the CLI prints it); messages are for people. */
 export type BuildAppErrorCode =
   | 'ERR_BUILDER_NOT_FOUND'
+  | 'ERR_BUILDER_PULL_FAILED'
   | 'ERR_NOT_A_BUILDER'
   | 'ERR_NO_RUN_IMAGE'
   | 'ERR_NO_ANALYZED'
