@@ -4,6 +4,7 @@ import type {
   BuildOptions,
   BuildResult,
   CallOptions,
+  DirectoryContext,
   ImageHistoryEntry,
   ImageInspect,
   ImageSummary,
@@ -80,7 +81,14 @@ export class Images implements ImagesApi {
     });
   }
 
-  async build(context: TarStream, opts: BuildOptions = {}): Promise<BuildResult> {
+  async build(
+    context: TarStream | DirectoryContext,
+    opts: BuildOptions = {},
+  ): Promise<BuildResult> {
+    if (opts.builder === 'buildkit' || !isTarStream(context)) {
+      // Being written (issue 9): the BuildKit session and directory contexts.
+      throw new TypeError('directory contexts and the BuildKit builder are not supported yet');
+    }
     holdStreamError(context);
     // A helper that cannot be run (a credsStore copied from another machine) does not fail a
     // build, as with `docker build`: it is skipped with a warning event.
@@ -280,4 +288,8 @@ export class Images implements ImagesApi {
     const auth = explicit ?? (await this.#auth.authFor(ref)) ?? {};
     return { 'x-registry-auth': this.#auth.encode(auth) };
   }
+}
+
+function isTarStream(context: TarStream | DirectoryContext): context is TarStream {
+  return typeof (context as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function';
 }

@@ -55,7 +55,28 @@ export interface ImageHistoryEntry {
 /** A build context: a tar stream. Never buffered whole by the client. */
 export type TarStream = Readable | AsyncIterable<Uint8Array>;
 
+/**
+ * A build context read from the local file system. BuildKit (`builder: 'buildkit'`) serves it
+ * over the session's FileSync, file by file as the daemon asks; the classic builder gets it as a
+ * tar. `.dockerignore` in `dir` applies on both builders.
+ */
+export interface DirectoryContext {
+  /** The directory to send; absent: the context is only `files`. */
+  dir?: string;
+  /** Files at the context root that take the place of the same names in `dir` (e.g. the Dockerfile). */
+  files?: Record<string, string | Uint8Array>;
+}
+
+/** Which of the daemon's builders runs a build. */
+export type BuilderKind = 'classic' | 'buildkit';
+
 export interface BuildOptions extends CallOptions {
+  /**
+   * 'classic' (default): `POST /build` with the context as a tar body. 'buildkit': a BuildKit
+   * session over this client's own connection (`POST /session`), then `POST /build?version=2`;
+   * the context must be a DirectoryContext.
+   */
+  builder?: BuilderKind;
   /** Path of the Dockerfile inside the context. Default 'Dockerfile'. */
   dockerfile?: string;
   tags?: string[];
@@ -89,7 +110,22 @@ export type BuildProgressEvent =
   | { type: 'aux'; id: string }
   | { type: 'status'; status: string; id?: string; progress?: string }
   /** Not from the engine: e.g. a credential helper that could not be run and was skipped. */
-  | { type: 'warning'; message: string };
+  | { type: 'warning'; message: string }
+  /**
+   * BuildKit: a vertex (a step such as `[2/3] RUN make`, or an internal one such as
+   * `[internal] load build context`) changed state. `id` is its digest; times are epoch ms.
+   */
+  | {
+      type: 'vertex';
+      id: string;
+      name: string;
+      state: 'started' | 'cached' | 'done' | 'error';
+      startedAt?: number;
+      completedAt?: number;
+      error?: string;
+    }
+  /** BuildKit: output of a vertex (stream 1 stdout, 2 stderr), as text. */
+  | { type: 'vertex-log'; id: string; name: string; stream: number; text: string };
 
 export interface BuildResult {
   /** The image ID the daemon reported (aux.ID), as the daemon gives it ('sha256:...'). */
@@ -161,7 +197,7 @@ export interface ImagesApi {
     opts?: CallOptions & { all?: boolean; filters?: Record<string, string[]> },
   ): Promise<ImageSummary[]>;
   history(ref: string, opts?: CallOptions): Promise<ImageHistoryEntry[]>;
-  build(context: TarStream, opts?: BuildOptions): Promise<BuildResult>;
+  build(context: TarStream | DirectoryContext, opts?: BuildOptions): Promise<BuildResult>;
   tag(ref: string, repo: string, tag?: string, opts?: CallOptions): Promise<void>;
   remove(
     ref: string,
