@@ -13,6 +13,8 @@ import {
   parseImageReference,
 } from '@imgext/engine-client';
 import {
+  type BuilderChoice,
+  chooseBuilder,
   type ExtenderEvent,
   type ExtendResult,
   ExtendSession,
@@ -74,6 +76,10 @@ export interface BuildOptions {
   appFiles?: AppFiles;
   /** `-log-level` of every phase. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** The daemon builder of the extension Dockerfiles (see `chooseBuilder`). Default 'auto'. */
+  extender?: BuilderChoice;
+  /** Where `extender` came from, for the reason given (e.g. '--extender'). */
+  extenderSource?: string;
 }
 
 export interface BuildAppOptions {
@@ -95,6 +101,12 @@ export async function buildApp(
   const publish = options.publish === true;
   const daemon = !publish;
   checkOptions(options, network);
+  // Asked once, beside everything else; only awaited when there are Dockerfiles to apply.
+  const chosen = chooseBuilder(client, options.extender ?? 'auto', {
+    signal,
+    source: options.extenderSource ?? 'extender option',
+  });
+  chosen.catch(() => undefined);
   const builder = await findBuilder(client, options.builder, pullPolicy, signal);
   const md = builderMetadata(builder, options.builder);
   const platformApi = negotiatePlatformApi(md.platformApis);
@@ -238,6 +250,8 @@ export async function buildApp(
     if (order.length > 0) {
       emit({ type: 'extensions-detected', extensions: order, extendRun, switchedTo });
     }
+    const extender = hasGenerated ? await chosen : undefined;
+    if (extender) emit({ type: 'extender-chosen', ...extender });
     if (switchedTo && daemon) await ensureImage(client, switchedTo, pullPolicy, { signal });
     // The restorer must not see extend = true: it would try a registry pull of the run image into
     // /kaniko. The run image's layout is written after it, and extend set back before export.
@@ -263,6 +277,7 @@ export async function buildApp(
       pullPolicy,
       networkMode: network,
       hold: images.hold,
+      ...(extender ? { builder: extender.builder } : {}),
       onEvent: extenderEvents,
     };
     // The build-image extension needs only detect's output (the generated Dockerfiles, the group)

@@ -1,5 +1,5 @@
 /** What `buildApp` reports while it runs, as typed events (libraries never print). */
-import type { ExtenderEvent } from '@imgext/extender';
+import type { BuilderKind, ExtenderEvent } from '@imgext/extender';
 import type { LifecycleEvent } from '@imgext/lifecycle';
 
 /** The two branches after restore (and the buildpacks' build in between). */
@@ -21,6 +21,8 @@ export type BuildEvent =
       extendRun: boolean;
       switchedTo: string | undefined;
     }
+  /** Which daemon builder applies the extension Dockerfiles, and why. */
+  | { type: 'extender-chosen'; builder: BuilderKind; reason: string }
   | { type: 'branch-start'; branch: BuildBranch }
   | { type: 'branch-end'; branch: BuildBranch; durationMs: number }
   /** A lifecycle phase: start, log line, end (with its duration), cleanup problems. */

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BuildProgressEvent, EngineClientApi } from '@imgext/engine-client';
+import type { EngineClientApi } from '@imgext/engine-client';
 import {
   argNames,
   BASE_IMAGE_ARG,
@@ -11,12 +11,13 @@ import {
   rebasableAfter,
   userArgs,
 } from '@imgext/metadata';
-import { buildContext, CONTEXT_DOCKERFILE } from './build-context.js';
+import { buildkitBuilder } from './builders/buildkit-builder.js';
+import { classicBuilder } from './builders/classic-builder.js';
+import type { BuilderKind, DockerfileBuildResult } from './builders/dockerfile-builder.js';
 import { cacheTag } from './cache-tags.js';
-import { CancelledError, ExtenderError } from './errors.js';
+import { ExtenderError } from './errors.js';
 import type { ExtenderEventListener } from './events.js';
 import { holdTag } from './hold.js';
-import { removeCommitted } from './untagged-images.js';
 
 export interface ApplyChainOptions {
   engine: EngineClientApi;
@@ -45,6 +46,10 @@ export interface ApplyChainOptions {
    * done; the caller ends the hold with `releaseHold`.
    */
   hold?: string;
+  /**
+   * The daemon builder that applies the Dockerfiles (see `chooseBuilder`). Default 'classic'.
+   */
+  builder?: BuilderKind;
   /** Fresh per build; default crypto.randomUUID. */
   buildId?: () => string;
   signal?: AbortSignal;
@@ -99,6 +104,7 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
   const { engine, kind, signal } = opts;
   const call = signal ? { signal } : {};
   const emit = opts.onEvent ?? (() => {});
+  const builder = opts.builder === 'buildkit' ? buildkitBuilder : classicBuilder;
   const base = await engine.images.inspect(opts.baseImage, call);
   // History lengths attribute layers to extensions in the run layout; the build kind skips them.
   const historyLength = async (id: string) =>
@@ -136,7 +142,6 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
       baseImage: current.Id,
     });
     const buildArgs: Record<string, string> = {
-      base_image: current.Id,
       build_id: (opts.buildId ?? randomUUID)(),
       ...userArgs(current.Config?.User),
     };
@@ -163,36 +168,26 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
     const previous = cacheRef
       ? engine.images.find(cacheRef, call).catch(() => undefined)
       : Promise.resolve(undefined);
-    const committed: string[] = [];
-    let result: Awaited<ReturnType<EngineClientApi['images']['build']>>;
-    try {
-      result = await engine.images.build(
-        buildContext({ dockerfile: sentText(d), ...(dir ? { dir } : {}), ...call }),
-        {
-          dockerfile: CONTEXT_DOCKERFILE,
-          buildArgs,
-          tags,
-          ...(labels ? { labels } : {}),
-          networkMode: opts.networkMode ?? 'host',
-          ...fromRegistries(d),
-          rm: true,
-          forceRm: true,
-          onProgress: (e) => {
-            if (e.type === 'committed') committed.push(e.id);
-            forward(e, emit, kind, d.extensionId);
-          },
-          ...call,
-        },
-      );
-    } catch (err) {
-      // The steps it committed stay behind as untagged images, and a retry rebuilds them.
-      await removeCommitted(engine, committed).catch(() => undefined);
-      throw toExtenderError(err, d);
-    }
+    const result: DockerfileBuildResult = await builder.build({
+      engine,
+      kind,
+      dockerfile: d,
+      text: sentText(d),
+      injectedBaseArg: injectsBaseArg(d),
+      ...(dir ? { dir } : {}),
+      baseImageId: current.Id,
+      index,
+      buildArgs,
+      tags,
+      ...(labels ? { labels } : {}),
+      networkMode: opts.networkMode ?? 'host',
+      ...fromRegistries(d),
+      keepCache,
+      ...(opts.hold ? { hold: opts.hold } : {}),
+      emit,
+      ...call,
+    });
     current = await engine.images.inspect(result.imageId, call);
-    if (!keepCache) {
-      await removeCommitted(engine, result.newImageIds, { keep: current.Id });
-    }
     const before = await previous;
     if (before && before.Id !== current.Id) {
       superseded.push({
@@ -243,19 +238,6 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
   return out;
 }
 
-function forward(
-  e: BuildProgressEvent,
-  emit: ExtenderEventListener,
-  kind: DockerfileKind,
-  extension: string,
-) {
-  if (e.type === 'step')
-    emit({ type: 'extension.step', kind, extension, step: e.raw, cached: false });
-  else if (e.type === 'cache-hit')
-    emit({ type: 'extension.step', kind, extension, step: 'Using cache', cached: true });
-  else if (e.type === 'output') emit({ type: 'extension.output', kind, extension, text: e.text });
-}
-
 /**
  * The registries a Dockerfile pulls from, when they are known: its FROM images other than
  * `${base_image}` (a local image ID). Only their credential helpers run for the build; a FROM
@@ -266,26 +248,6 @@ function fromRegistries(d: GeneratedDockerfile): { registries?: string[] } {
     .map((stage) => stage.baseName)
     .filter((name) => name !== BASE_IMAGE_REF && name !== `$${BASE_IMAGE_ARG}`);
   return names.some((name) => name.includes('$')) ? {} : { registries: names };
-}
-
-function toExtenderError(err: unknown, d: GeneratedDockerfile): Error {
-  const e = err as { code?: string; step?: string; message?: string };
-  const where = { extension: d.extensionId, dockerfile: d.path, cause: err };
-  if (e?.code === 'ENGINE_ABORTED' || (err as Error)?.name === 'AbortError') {
-    return new CancelledError(
-      `extension ${d.extensionId}: cancelled while applying ${d.path}`,
-      where,
-    );
-  }
-  if (e?.code === 'ENGINE_BUILD_FAILED') {
-    const line = stepLine(e.step, d);
-    return new ExtenderError(
-      'ERR_EXTENSION_BUILD_FAILED',
-      `extension ${d.extensionId}: ${d.path}${line ? `:${line}` : ''}: ${e.message}`,
-      { ...where, ...(e.step ? { step: e.step } : {}) },
-    );
-  }
-  return err as Error;
 }
 
 /**
@@ -299,10 +261,4 @@ function sentText(d: GeneratedDockerfile): string {
 
 function injectsBaseArg(d: GeneratedDockerfile): boolean {
   return !d.validated.parsed.metaArgs.some((a) => argNames(a).includes(BASE_IMAGE_ARG));
-}
-
-/** Maps the daemon's 'Step N/M : ...' to the Dockerfile line of the N-th instruction. */
-function stepLine(step: string | undefined, d: GeneratedDockerfile): number | undefined {
-  const n = Number(/Step (\d+)\//.exec(step ?? '')?.[1]) - (injectsBaseArg(d) ? 1 : 0);
-  return Number.isInteger(n) && n > 0 ? d.validated.parsed.instructions[n - 1]?.line : undefined;
 }

@@ -14,6 +14,8 @@ export interface ExtenderErrorDetails {
   dockerfile?: string;
   /** The failing step as the daemon reported it ('Step 3/5 : RUN false'). */
   step?: string;
+  /** The line of the Dockerfile the failing step comes from, when known. */
+  line?: number;
   cause?: unknown;
 }
 
@@ -23,6 +25,7 @@ export class ExtenderError extends Error {
   readonly extension?: string;
   readonly dockerfile?: string;
   readonly step?: string;
+  readonly line?: number;
 
   constructor(code: ExtenderErrorCode, message: string, details: ExtenderErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -30,6 +33,7 @@ export class ExtenderError extends Error {
     if (details.extension !== undefined) this.extension = details.extension;
     if (details.dockerfile !== undefined) this.dockerfile = details.dockerfile;
     if (details.step !== undefined) this.step = details.step;
+    if (details.line !== undefined) this.line = details.line;
   }
 }
 

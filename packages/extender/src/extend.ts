@@ -10,6 +10,7 @@ import {
   summarizeRunDockerfiles,
 } from '@imgext/metadata';
 import { type AppliedDockerfile, applyChain, type Superseded } from './apply-chain.js';
+import type { BuilderKind } from './builders/dockerfile-builder.js';
 import { ExtenderError } from './errors.js';
 import type { ExtenderEventListener } from './events.js';
 import type { LayoutSink } from './layout/layout-sink.js';
@@ -36,6 +37,8 @@ export interface ExtendOptions {
   keepCache?: boolean;
   /** See ApplyChainOptions.hold. */
   hold?: string;
+  /** See ApplyChainOptions.builder. */
+  builder?: BuilderKind;
   /** Run kind: where to write the OCI layout for the exporter. */
   layout?: LayoutSink;
   fs?: GeneratedFs;
@@ -88,7 +91,7 @@ export async function extend(opts: ExtendOptions): Promise<ExtendResult> {
     dockerfiles: dockerfilesToApply(all),
     baseImage,
     switchOnly: all.filter((d) => d.kind === 'run' && !d.ignored && !d.validated.extend),
-    ...pick(opts, ['appDir', 'networkMode', 'keepCache', 'hold', 'signal', 'onEvent']),
+    ...pick(opts, ['appDir', 'networkMode', 'keepCache', 'hold', 'builder', 'signal', 'onEvent']),
   });
   const result: ExtendResult = {
     kind,

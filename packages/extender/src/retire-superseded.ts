@@ -13,11 +13,16 @@ import { ancestry, parentOf, removeQuietly, retireImage } from './untagged-image
  */
 export async function retireSuperseded(
   engine: EngineClientApi,
-  chain: Pick<ChainResult, 'imageId' | 'superseded'>,
+  chain: Pick<ChainResult, 'imageId' | 'superseded'> &
+    Partial<Pick<ChainResult, 'applied' | 'baseImageId'>>,
   opts: { signal?: AbortSignal } = {},
 ): Promise<number> {
   if (chain.superseded.length === 0) return 0;
+  // The classic builder's Parent links give the chain's images; BuildKit's images have none,
+  // so the chain's own results (and its base) are kept by name.
   const keep = await ancestry(engine, chain.imageId, opts);
+  for (const a of chain.applied ?? []) keep.add(a.imageId);
+  if (chain.baseImageId) keep.add(chain.baseImageId);
   let removed = 0;
   for (const s of chain.superseded) {
     // Each image with its parent, read before its tag goes (the last tag takes the image along).

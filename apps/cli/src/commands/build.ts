@@ -21,12 +21,14 @@ import type { LifecycleEvent } from '@imgext/lifecycle';
 import { MetadataError, type ProjectDescriptor, parseProjectDescriptor } from '@imgext/metadata';
 import type { CommandContext, CommandDefinition, Output } from '../command.js';
 import { UsageError } from '../errors.js';
+import { extenderChoice, extenderOption } from '../extender-option.js';
 import { renderExtenderEvent } from '../render/extender-events.js';
 
 export type { BuildSummary } from '@imgext/build';
 
 export interface BuildArgs {
   image: string;
+  extender?: string;
   builder?: string;
   descriptor?: string;
   path?: string;
@@ -48,7 +50,7 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
   command: 'build <image>',
   describe: 'Build an app image with a CNB builder, applying its image extensions with the daemon',
   builder: (y) =>
-    y
+    extenderOption(y)
       .positional('image', { type: 'string', demandOption: true, describe: 'The image to build' })
       .option('builder', {
         alias: 'B',
@@ -131,6 +133,7 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
     warnUnsupported(ctx, project);
     const env = await readPlatformEnv(args, ctx, project);
     const daemonSocket = args.dockerHost ?? ctx.env.IMGEXT_DAEMON_SOCKET;
+    const extender = extenderChoice(args.extender, ctx.env);
     const client = await EngineClient.connect({ env: ctx.env });
     try {
       const summary = await buildApp(
@@ -149,6 +152,8 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
           ...(args.cacheImage ? { cacheImage: args.cacheImage } : {}),
           clearCache: args.clearCache,
           network: args.network,
+          extender: extender.choice,
+          extenderSource: extender.source,
           trustBuilder: args.trustBuilder,
           ...(args.lifecycleImage ? { lifecycleImage: args.lifecycleImage } : {}),
           ...(daemonSocket ? { daemonSocket } : {}),
@@ -294,6 +299,13 @@ function renderBuildEvent(output: Output, e: BuildEvent): void {
           platformApi: e.platformApi,
           lifecycle: e.lifecycleVersion,
         },
+      });
+      break;
+    case 'extender-chosen':
+      output.event({
+        type: 'extender.chosen',
+        message: `extension Dockerfiles: ${e.builder === 'buildkit' ? 'BuildKit' : 'classic builder'} (${e.reason})`,
+        data: { builder: e.builder, reason: e.reason },
       });
       break;
     case 'untrusted-builder':

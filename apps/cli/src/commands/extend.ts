@@ -4,6 +4,7 @@ import { access, readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
 import {
+  chooseBuilder,
   directorySink,
   type ExtendResult,
   ExtendSession,
@@ -13,9 +14,11 @@ import {
 import { parseGroup } from '@imgext/metadata';
 import type { CommandDefinition } from '../command.js';
 import { UsageError } from '../errors.js';
+import { EXTENDER_CHOICES, EXTENDER_ENV, extenderChoice } from '../extender-option.js';
 import { renderExtenderEvent } from '../render/extender-events.js';
 
 export interface ExtendArgs {
+  extender?: string;
   kind: 'build' | 'run';
   generated: string;
   base: string;
@@ -75,6 +78,10 @@ export const extendCommand: CommandDefinition<ExtendArgs> = {
       .option('host', {
         type: 'string',
         describe: 'Engine address (overrides DOCKER_HOST)',
+      })
+      .option('extender', {
+        choices: EXTENDER_CHOICES,
+        describe: `Builder of the Dockerfiles: BuildKit, the classic builder, or auto (env ${EXTENDER_ENV})`,
       }) as never, // yargs types dashed options by their dashed names; ExtendArgs has the camelCase ones
   handler: async (args, ctx) => {
     if (args.layout && args.kind !== 'run')
@@ -90,6 +97,7 @@ export const extendCommand: CommandDefinition<ExtendArgs> = {
           (e) => e.id,
         )
       : undefined;
+    const asked = extenderChoice(args.extender, ctx.env);
     const engine = new EngineClient({ env: ctx.env, ...(args.host ? { host: args.host } : {}) });
     // Held until tagged: a concurrent extend moving the same cache tag cannot remove it first.
     const images = new ExtendSession(engine, `extend-${randomBytes(6).toString('hex')}`, {
@@ -97,7 +105,17 @@ export const extendCommand: CommandDefinition<ExtendArgs> = {
         ctx.output.warn(`could not remove ${what}: ${message}`),
     });
     try {
+      const chosen = await chooseBuilder(engine, asked.choice, {
+        signal: ctx.signal,
+        source: asked.source,
+      });
+      ctx.output.event({
+        type: 'extender.chosen',
+        message: `${chosen.builder === 'buildkit' ? 'BuildKit' : 'classic builder'} (${chosen.reason})`,
+        data: { ...chosen },
+      });
       const result = await extend({
+        builder: chosen.builder,
         hold: images.hold,
         engine,
         kind: args.kind,

@@ -1,13 +1,18 @@
 /** `imgext info`: which engine imgext talks to, how, and what it is. */
 import { EngineClient } from '@imgext/engine-client';
+import { chooseBuilder } from '@imgext/extender';
 import type { CommandDefinition } from '../command.js';
+import { extenderChoice, extenderOption } from '../extender-option.js';
 
-export const info: CommandDefinition<{ host?: string }> = {
+export const info: CommandDefinition<{ host?: string; extender?: string }> = {
   command: 'info',
   describe: 'Show the container engine imgext uses (endpoint, API version, image store)',
   builder: (y) =>
-    y.option('host', { type: 'string', describe: 'Engine address (overrides DOCKER_HOST)' }),
+    extenderOption(
+      y.option('host', { type: 'string', describe: 'Engine address (overrides DOCKER_HOST)' }),
+    ),
   handler: async (args, ctx) => {
+    const asked = extenderChoice(args.extender, ctx.env);
     const engine = new EngineClient({ env: ctx.env, ...(args.host ? { host: args.host } : {}) });
     try {
       const [version, info] = await Promise.all([
@@ -15,6 +20,10 @@ export const info: CommandDefinition<{ host?: string }> = {
         engine.info({ signal: ctx.signal }),
       ]);
       const apiVersion = await engine.apiVersion({ signal: ctx.signal });
+      const extender = await chooseBuilder(engine, asked.choice, {
+        signal: ctx.signal,
+        source: asked.source,
+      });
       const containerdStore = (info.DriverStatus ?? []).some(
         ([k, v]) => k === 'driver-type' && v === 'io.containerd.snapshotter.v1',
       );
@@ -26,6 +35,8 @@ export const info: CommandDefinition<{ host?: string }> = {
         os: `${version.Os}/${version.Arch}`,
         driver: info.Driver,
         imageStore: containerdStore ? 'containerd' : 'classic',
+        extender: extender.builder,
+        extenderReason: extender.reason,
       };
       ctx.output.result(
         result,
@@ -34,6 +45,7 @@ export const info: CommandDefinition<{ host?: string }> = {
           `engine:        ${result.engineVersion} (${result.os})`,
           `API version:   ${result.apiVersion}`,
           `storage:       ${result.driver}, ${result.imageStore} image store`,
+          `extender:      ${extender.builder === 'buildkit' ? 'BuildKit' : 'classic builder'} (${extender.reason})`,
         ].join('\n'),
       );
       return 0;

@@ -1,0 +1,110 @@
+/**
+ * The BuildKit backend: the daemon's BuildKit over a session (engine-client serves the context
+ * with FileSync, file by file). BuildKit resolves `FROM` as a reference and cannot take an image
+ * ID, so the base is handed over as a short-lived tag (under the chain's hold when there is one)
+ * that is removed once the build ends. BuildKit commits no step images: nothing else to clean.
+ */
+import { randomUUID } from 'node:crypto';
+import type { BuildProgressEvent } from '@imgext/engine-client';
+import { BASE_IMAGE_ARG } from '@imgext/metadata';
+import { HOLD_REPOSITORY_PREFIX } from '../hold.js';
+import { removeQuietly } from '../untagged-images.js';
+import type {
+  DockerfileBuild,
+  DockerfileBuilder,
+  DockerfileBuildResult,
+} from './dockerfile-builder.js';
+import { toExtenderError } from './extender-build-error.js';
+
+/** The name of the Dockerfile in the session's `dockerfile` source. */
+const DOCKERFILE = 'Dockerfile';
+
+export const buildkitBuilder: DockerfileBuilder = {
+  kind: 'buildkit',
+  async build(b: DockerfileBuild): Promise<DockerfileBuildResult> {
+    const { engine, kind, dockerfile: d } = b;
+    const call = b.signal ? { signal: b.signal } : {};
+    const extension = d.extensionId;
+    const base = baseTag(b);
+    await engine.images.tag(b.baseImageId, base.repo, base.tag, call);
+    try {
+      const result = await engine.images.build(
+        { ...(b.dir ? { dir: b.dir } : {}), files: { [DOCKERFILE]: b.text } },
+        {
+          builder: 'buildkit',
+          dockerfile: DOCKERFILE,
+          buildArgs: { [BASE_IMAGE_ARG]: base.ref, ...b.buildArgs },
+          tags: b.tags,
+          ...(b.labels ? { labels: b.labels } : {}),
+          networkMode: b.networkMode,
+          ...(b.registries ? { registries: b.registries } : {}),
+          onProgress: (e: BuildProgressEvent) => forward(e, b),
+          ...call,
+        },
+      );
+      return { imageId: result.imageId, cacheHits: result.cacheHits, steps: result.steps };
+    } catch (err) {
+      throw toExtenderError(err, b, buildkitStepLine);
+    } finally {
+      // Not under the caller's signal: a cancelled build still drops its base tag.
+      await removeQuietly(engine, base.ref).catch((err: Error) =>
+        b.emit({
+          type: 'warning',
+          message: `could not remove the temporary tag ${base.ref}: ${err.message}`,
+          extension,
+        }),
+      );
+    }
+    function forward(e: BuildProgressEvent, x: DockerfileBuild) {
+      if (e.type === 'vertex') {
+        x.emit({
+          type: 'extension.vertex',
+          kind,
+          extension,
+          id: e.id,
+          name: e.name,
+          internal: e.name.startsWith('[internal]'),
+          state: e.state,
+          ...(e.startedAt !== undefined ? { startedAt: e.startedAt } : {}),
+          ...(e.completedAt !== undefined ? { completedAt: e.completedAt } : {}),
+          ...(e.error !== undefined ? { error: e.error } : {}),
+        });
+      } else if (e.type === 'vertex-log') {
+        x.emit({ type: 'extension.output', kind, extension, text: e.text });
+      } else if (e.type === 'warning') {
+        x.emit({ type: 'warning', message: `extension ${extension}: ${e.message}`, extension });
+      }
+    }
+  },
+};
+
+function baseTag(b: DockerfileBuild): { repo: string; tag: string; ref: string } {
+  const repo = b.hold ?? `${HOLD_REPOSITORY_PREFIX}base-${randomUUID()}`;
+  const tag = `${b.kind}-base-${b.index}`;
+  return { repo, tag, ref: `${repo}:${tag}` };
+}
+
+/**
+ * Maps BuildKit's step name (`[2/3] RUN make`, `[stage-1 2/3] COPY …`, `[builder 1/2] FROM …`)
+ * to its Dockerfile line: step 1 is the stage's FROM, then one step per RUN, COPY, ADD and
+ * WORKDIR (the instructions BuildKit turns into operations), in order.
+ */
+export function buildkitStepLine(
+  step: string,
+  b: Pick<DockerfileBuild, 'dockerfile'>,
+): number | undefined {
+  const m = /^\[(?:(\S+) )?(\d+)\/(\d+)\]/.exec(step);
+  if (!m) return undefined;
+  const stages = b.dockerfile.validated.parsed.stages;
+  const stage = m[1]
+    ? (stages.find((s) => s.name?.toLowerCase() === m[1]!.toLowerCase()) ??
+      stages[Number(/^stage-(\d+)$/.exec(m[1])?.[1] ?? Number.NaN)])
+    : stages.at(-1);
+  if (!stage) return undefined;
+  const n = Number(m[2]);
+  if (n === 1) return stage.from.line;
+  const ops = stage.commands.filter((c) =>
+    ['RUN', 'COPY', 'ADD', 'WORKDIR'].includes(c.keyword.toUpperCase()),
+  );
+  return ops[n - 2]?.line;
+}
