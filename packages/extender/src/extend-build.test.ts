@@ -12,6 +12,7 @@ import {
   readFileInImage,
   removeTree,
   tempTree,
+  testEngineBuilders,
 } from '../test/helpers.js';
 import { ExtenderError } from './errors.js';
 import type { ExtenderEvent } from './events.js';
@@ -53,7 +54,16 @@ async function ourContainers(): Promise<string[]> {
   return list.map((c) => c.Id);
 }
 
-describe('build-image extension through the daemon', () => {
+/** The builders of DOCKER_HOST's engine (BuildKit on Docker, the classic builder everywhere). */
+const builders = [
+  ...new Set(
+    testEngineBuilders()
+      .filter((e) => e.host === process.env.DOCKER_HOST || !process.env.DOCKER_HOST)
+      .map((e) => e.builder),
+  ),
+];
+
+describe.each(builders)('build-image extension through the daemon with %s', (builder) => {
   it('applies a chain of three in group order with base_image, build_id, user and extend-config args', async () => {
     const dir = await generated({
       'imgext-test_a/build.Dockerfile': buildDockerfile(
@@ -76,6 +86,7 @@ describe('build-image extension through the daemon', () => {
     });
     const events: ExtenderEvent[] = [];
     const result = await extend({
+      builder,
       engine,
       kind: 'build',
       generatedDir: dir,
@@ -151,6 +162,7 @@ describe('build-image extension through the daemon', () => {
       'imgext-test_none/build.Dockerfile': buildDockerfile('RUN ls -a / > /tmp/none'),
     });
     const result = await extend({
+      builder,
       engine,
       kind: 'build',
       generatedDir: dir,
@@ -181,6 +193,7 @@ describe('build-image extension through the daemon', () => {
       ),
     });
     const err = await extend({
+      builder,
       engine,
       kind: 'build',
       generatedDir: dir,
@@ -212,6 +225,7 @@ describe('build-image extension through the daemon', () => {
     for (const [text, message] of cases) {
       const dir = await generated({ 'imgext-test_bad/build.Dockerfile': text });
       const err = await extend({
+        builder,
         engine,
         kind: 'build',
         generatedDir: dir,
@@ -233,6 +247,7 @@ describe('build-image extension through the daemon', () => {
     const controller = new AbortController();
     const started = Date.now();
     const err = await extend({
+      builder,
       engine,
       kind: 'build',
       generatedDir: dir,
@@ -270,6 +285,7 @@ describe('build-image extension through the daemon', () => {
     });
     const branch = (dir: string) => (signal: AbortSignal) =>
       extend({
+        builder,
         engine,
         kind: 'build',
         generatedDir: dir,
@@ -301,6 +317,7 @@ describe('build-image extension through the daemon', () => {
       'imgext-test_root/build.Dockerfile': buildDockerfile('USER root'),
     });
     const result = await extend({
+      builder,
       engine,
       kind: 'build',
       generatedDir: dir,
@@ -330,6 +347,7 @@ describe('build-image extension through the daemon', () => {
         'imgext-test_creds/build.Dockerfile': buildDockerfile('RUN true'),
       });
       const result = await extend({
+        builder,
         engine: recorded,
         kind: 'build',
         generatedDir: dir,
@@ -352,6 +370,7 @@ describe('build-image extension through the daemon', () => {
       'build/imgext-test_old/extend-config.toml': '[[build.args]]\nname="x"\nvalue="y"\n',
     });
     const result = await extend({
+      builder,
       engine,
       kind: 'build',
       generatedDir: dir,

@@ -25,6 +25,28 @@ export function testEngines(): Array<{ name: string; host: string }> {
   return [{ name: 'DOCKER_HOST', host: process.env.DOCKER_HOST }];
 }
 
+/**
+ * The engines to test against, each with every builder the extender would use there: the
+ * classic builder everywhere, BuildKit on Docker (podman has none). IMGEXT_TEST_BUILDERS
+ * ("classic", "buildkit" or both, comma-separated) narrows it.
+ */
+export function testEngineBuilders(): Array<{
+  name: string;
+  host: string;
+  builder: 'classic' | 'buildkit';
+}> {
+  const wanted = (process.env.IMGEXT_TEST_BUILDERS ?? 'classic,buildkit').split(',');
+  return testEngines().flatMap((e) =>
+    (['classic', 'buildkit'] as const)
+      .filter((b) => wanted.includes(b))
+      .filter((b) => b === 'classic' || !isPodman(e))
+      .map((builder) => ({ ...e, builder })),
+  );
+}
+
+export const isPodman = (e: { name: string; host: string }) =>
+  e.name.includes('podman') || e.host.includes('podman');
+
 /** Writes a folder of files ({'a/b.txt': 'text'}) into a fresh temp dir. */
 export async function tempTree(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'imgext-extender-'));
