@@ -30,3 +30,61 @@ describe.skipIf(!host)('imgext info (against the real engine at DOCKER_HOST)', (
     expect(io.stderr()).toContain('/nonexistent/imgext.sock');
   });
 });
+
+describe('imgext info: which builder applies extension Dockerfiles', () => {
+  const engines = (process.env.IMGEXT_TEST_ENGINES ?? (host ? `DOCKER_HOST=${host}` : ''))
+    .split(',')
+    .filter((p) => p.includes('='))
+    .map((p) => ({ name: p.slice(0, p.indexOf('=')), host: p.slice(p.indexOf('=') + 1) }));
+
+  it.each(engines)(
+    'chooses BuildKit on Docker and the classic builder on podman ($name)',
+    async (e) => {
+      const io = capture();
+      const code = await main(['info', '--json', '--host', e.host], {
+        ...io.streams,
+        env: { ...process.env, IMGEXT_EXTENDER: '' },
+      });
+      expect(code).toBe(0);
+      const result = JSON.parse(io.stdout().trim());
+      const podman = e.name.includes('podman') || e.host.includes('podman');
+      expect(result.extender).toBe(podman ? 'classic' : 'buildkit');
+      expect(result.extenderReason).toMatch(podman ? /podman has no BuildKit/ : /has BuildKit/);
+    },
+  );
+
+  it.skipIf(!host)('takes --extender over IMGEXT_EXTENDER, and says so', async () => {
+    const io = capture();
+    const code = await main(['info', '--json', '--extender', 'classic'], {
+      ...io.streams,
+      env: { ...process.env, IMGEXT_EXTENDER: 'buildkit' },
+    });
+    expect(code).toBe(0);
+    const result = JSON.parse(io.stdout().trim());
+    expect(result.extender).toBe('classic');
+    expect(result.extenderReason).toBe('asked for with --extender');
+    const fromEnv = capture();
+    await main(['info', '--json'], {
+      ...fromEnv.streams,
+      env: { ...process.env, IMGEXT_EXTENDER: 'classic' },
+    });
+    expect(JSON.parse(fromEnv.stdout().trim()).extenderReason).toBe(
+      'asked for with IMGEXT_EXTENDER',
+    );
+  });
+
+  it('rejects an unknown IMGEXT_EXTENDER or --extender as a usage error (exit 2)', async () => {
+    const io = capture();
+    const code = await main(['info'], {
+      ...io.streams,
+      env: { ...process.env, IMGEXT_EXTENDER: 'kaniko' },
+    });
+    expect(code).toBe(2);
+    expect(io.stderr()).toContain('IMGEXT_EXTENDER="kaniko" is not a builder');
+    const flag = capture();
+    expect(
+      await main(['build', 'x', '--extender', 'kaniko'], { ...flag.streams, env: process.env }),
+    ).toBe(2);
+    expect(flag.stderr()).toMatch(/extender/);
+  });
+});
