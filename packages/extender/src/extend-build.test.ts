@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${base_image} is Dockerfile syntax, not a template
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
 import { MetadataError } from '@imgext/metadata';
@@ -47,6 +48,21 @@ async function generated(files: Record<string, string>): Promise<string> {
   const dir = await tempTree(files);
   left.dirs.add(dir);
   return dir;
+}
+
+/** PIDs of this machine's processes whose command line contains `text`. */
+async function processesWith(text: string): Promise<string[]> {
+  const pids = (await readdir('/proc')).filter((p) => /^\d+$/.test(p) && p !== String(process.pid));
+  const found: string[] = [];
+  for (const pid of pids) {
+    const cmd = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (cmd.replaceAll('\0', ' ').includes(text)) found.push(pid);
+  }
+  return found;
+}
+
+async function waitFor(done: () => Promise<boolean>, tries = 100): Promise<void> {
+  for (let i = 0; i < tries && !(await done()); i++) await new Promise((r) => setTimeout(r, 100));
 }
 
 async function ourContainers(): Promise<string[]> {
@@ -238,10 +254,13 @@ describe.each(builders)('build-image extension through the daemon with %s', (bui
     }
   });
 
-  it('cancels in the middle of a chain and leaves no container behind', async () => {
+  it('cancels in the middle of a chain, stopping the running step, and leaves no container behind', async () => {
+    // The step's shell, found by its command line once the build is cancelled (the engines run
+    // on this machine): BuildKit runs steps without containers, so this is what shows it stopped.
+    const marker = `imgext-cancel-${run}-${builder}`;
     const dir = await generated({
       'imgext-test_first/build.Dockerfile': buildDockerfile('ENV FIRST=1'),
-      'imgext-test_slow/build.Dockerfile': buildDockerfile('RUN sleep 30'),
+      'imgext-test_slow/build.Dockerfile': buildDockerfile(`RUN sleep 30 && echo ${marker}`),
       'imgext-test_never/build.Dockerfile': buildDockerfile('ENV NEVER=1'),
     });
     const controller = new AbortController();
@@ -257,12 +276,14 @@ describe.each(builders)('build-image extension through the daemon with %s', (bui
       networkMode: 'none',
       signal: controller.signal,
       onEvent: (e) => {
-        if (
-          e.type === 'extension.output' &&
-          e.extension === 'imgext-test/slow' &&
-          e.text.includes('Running in')
-        ) {
-          controller.abort();
+        const running =
+          (e.type === 'extension.output' && e.text.includes('Running in')) ||
+          (e.type === 'extension.vertex' && e.state === 'started' && e.name.includes('sleep 30'));
+        if (running && e.extension === 'imgext-test/slow') {
+          // Abort once the step's shell is up, so the cancel has a running step to stop.
+          void waitFor(() => processesWith(marker).then((p) => p.length > 0)).then(() =>
+            controller.abort(),
+          );
         }
       },
     }).catch((e: unknown) => e);
@@ -274,6 +295,8 @@ describe.each(builders)('build-image extension through the daemon with %s', (bui
     for (let i = 0; i < 50 && (await ourContainers()).length > 0; i++)
       await new Promise((r) => setTimeout(r, 200));
     expect(await ourContainers()).toEqual([]);
+    await waitFor(() => processesWith(marker).then((p) => p.length === 0));
+    expect(await processesWith(marker)).toEqual([]);
   });
 
   it('runs branches in parallel; the first failure cancels the sibling build and is the root cause', async () => {
