@@ -110,7 +110,7 @@ export async function buildkitBuild(
   const requestSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
   const transcript: string[] = [];
   const tracker = new TraceTracker((event) => {
-    if (event.type === 'vertex-log') transcript.push(event.text);
+    if (event.type === 'vertex-log') transcript.push(...logLines(event.text));
     opts.onProgress?.(event);
   });
   let imageId: string | undefined;
@@ -208,6 +208,13 @@ export async function buildkitBuild(
   };
 }
 
+/** A log event's text as transcript lines (a trailing newline ends a line, it adds none). */
+function logLines(text: string): string[] {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines.map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+}
+
 /**
  * The daemon keeps what earlier builds sent under this key and asks only for what changed: the
  * context directory's absolute path, as the docker CLI keys it.
@@ -243,18 +250,22 @@ function sessionDropped(cause: Error, transcript: string[]): BuildError {
   );
 }
 
-/** A daemon that cannot run version=2 builds says so with a 4xx: that is BuildKit missing. */
+/**
+ * A daemon built without BuildKit (dockerd on Windows) refuses version=2 builds with "buildkit
+ * not supported"; other refusals (a bad platform...) stay the typed errors they are.
+ */
 function unavailableOr(err: unknown): unknown {
   const e = err as EngineError | undefined;
-  if (
-    e?.statusCode !== undefined &&
-    e.statusCode >= 400 &&
-    e.statusCode < 500 &&
-    e.statusCode !== 404
-  ) {
+  const message = e?.daemonMessage ?? '';
+  if (e?.statusCode !== undefined && /buildkit.*not (supported|enabled)/i.test(message)) {
     return new BuildkitUnavailableError(
-      `POST /build?version=2 answered ${e.statusCode}: ${e.daemonMessage ?? e.message}`,
-      { method: 'POST', path: '/build', statusCode: e.statusCode, cause: err },
+      `POST /build?version=2 answered ${e.statusCode}: ${message}`,
+      {
+        method: 'POST',
+        path: '/build',
+        statusCode: e.statusCode,
+        cause: err,
+      },
     );
   }
   return err;

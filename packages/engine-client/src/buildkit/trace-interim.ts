@@ -105,7 +105,8 @@ export class TraceTracker {
       }
       const lines = (d.pending + d.decoder.write(Buffer.from(log.msg))).split('\n');
       d.pending = lines.pop() ?? '';
-      for (const text of lines) {
+      for (const line of lines) {
+        const text = `${line}\n`;
         out.push({
           type: 'vertex-log',
           id: log.vertex,
@@ -128,11 +129,13 @@ export class TraceTracker {
       if (!state || this.#states.get(v.digest) === state) continue;
       this.#states.set(v.digest, state);
       const name = this.nameOf(v.digest);
-      if (!name.startsWith('[internal]') && !this.#counted.has(v.digest)) {
+      // Dockerfile instructions only ('[2/3] RUN make'), as the classic builder counts steps
+      const step = /^\[(?:\S+ )?\d+\/\d+\] /.test(name);
+      if (step && !this.#counted.has(v.digest)) {
         this.#counted.add(v.digest);
         this.steps++;
       }
-      if (state === 'cached' && !name.startsWith('[internal]')) this.cacheHits++;
+      if (state === 'cached' && step) this.cacheHits++;
       if (state === 'error' && !this.failed) this.failed = { id: v.digest, name, error: v.error };
       out.push({
         type: 'vertex',
