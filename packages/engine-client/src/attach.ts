@@ -1,5 +1,5 @@
 /**
- * POST /containers/{id}/attach through an HTTP upgrade: a 101 hands over the raw socket (output
+ * POST /containers/{id}/attach (and POST /session) through an HTTP upgrade: a 101 hands over the raw socket (output
  * demultiplexed unless TTY, stdin writable); any other answer is read whole and thrown as the
  * typed error for its status with the daemon's JSON message.
  */
@@ -35,7 +35,15 @@ function messageOf(text: string, statusCode: number): string {
 /** Sends an upgrade request; resolves with the socket on 101, rejects with a typed error otherwise. */
 export function upgrade(
   connection: Connection,
-  opts: { path: string; apiPath: string; signal?: AbortSignal | undefined },
+  opts: {
+    path: string;
+    apiPath: string;
+    signal?: AbortSignal | undefined;
+    /** The Upgrade protocol: 'tcp' (attach, the default) or 'h2c' (a BuildKit session). */
+    protocol?: string;
+    /** More request headers; an array value is sent as that many header lines. */
+    headers?: Record<string, string | string[]>;
+  },
 ): Promise<Upgraded> {
   const ctx = {
     method: 'POST',
@@ -101,8 +109,8 @@ export function upgrade(
         origin: connection.origin,
         method: 'POST',
         path: opts.path,
-        upgrade: 'tcp',
-        headers: { 'content-type': 'text/plain' },
+        upgrade: opts.protocol ?? 'tcp',
+        headers: { 'content-type': 'text/plain', ...opts.headers },
         bodyTimeout: 0,
         headersTimeout: 0,
       },

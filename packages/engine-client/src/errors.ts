@@ -187,6 +187,28 @@ export class BuildError extends EngineError {
   }
 }
 
+/**
+ * A build context that cannot be served: its directory is missing or not a directory, a name in
+ * `files` is not a plain file name, a `.dockerignore` pattern is malformed.
+ */
+export class BuildContextError extends EngineError {
+  override readonly code = 'ENGINE_BUILD_CONTEXT';
+}
+
+/**
+ * The engine cannot run a BuildKit build: it has no BuildKit (podman), or refused the session.
+ * `reason` says which, for the caller to fall back to the classic builder and say why.
+ */
+export class BuildkitUnavailableError extends EngineError {
+  override readonly code = 'ENGINE_BUILDKIT_UNAVAILABLE';
+  readonly reason: string;
+
+  constructor(reason: string, details: EngineErrorDetails = {}) {
+    super(`BuildKit is not available on this engine: ${reason}`, details);
+    this.reason = reason;
+  }
+}
+
 /** A pull (or push, load, import) reported an in-band error. */
 export class PullError extends EngineError {
   override readonly code = 'ENGINE_PULL_FAILED';
@@ -219,6 +241,9 @@ export type EngineErrorCode =
   | EngineTimeoutError['code']
   | ApiVersionTooOldError['code']
   | BuildError['code']
+  | BuildContextError['code']
+  | BuildkitUnavailableError['code']
+  | 'ENGINE_INVALID_IGNORE_PATTERN'
   | PullError['code']
   | StreamError['code']
   | AbortedError['code']

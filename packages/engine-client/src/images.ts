@@ -17,6 +17,7 @@ import type {
   TarStream,
 } from './api.js';
 import { BuildStreamReader } from './build-stream.js';
+import { buildkitBuild } from './buildkit/buildkit-build.js';
 import { NotFoundError, StreamError } from './errors.js';
 import { progressEvent, readProgress } from './progress-stream.js';
 import { pathSegment } from './query.js';
@@ -85,9 +86,17 @@ export class Images implements ImagesApi {
     context: TarStream | DirectoryContext,
     opts: BuildOptions = {},
   ): Promise<BuildResult> {
-    if (opts.builder === 'buildkit' || !isTarStream(context)) {
-      // Being written (issue 9): the BuildKit session and directory contexts.
-      throw new TypeError('directory contexts and the BuildKit builder are not supported yet');
+    if (opts.builder === 'buildkit') {
+      if (isTarStream(context)) {
+        throw new TypeError(
+          "builder 'buildkit' takes a DirectoryContext ({ dir, files }), not a tar stream",
+        );
+      }
+      return buildkitBuild(this.#t, this.#auth, context, opts);
+    }
+    if (!isTarStream(context)) {
+      // Being written (issue 9): directory contexts for the classic builder.
+      throw new TypeError('directory contexts are not supported by the classic builder yet');
     }
     holdStreamError(context);
     // A helper that cannot be run (a credsStore copied from another machine) does not fail a

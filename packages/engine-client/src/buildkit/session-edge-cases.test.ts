@@ -1,0 +1,233 @@
+/**
+ * The session's protocol edges, against a fake daemon (test/fake-buildkit.ts): what a real daemon
+ * will not do on demand. Everything else is tested on the real daemons (buildkit-build.test.ts).
+ */
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  diffCopy,
+  type FakeBuildkit,
+  fakeBuildkit,
+  line,
+  PacketType,
+  readListing,
+} from '../../test/fake-buildkit.js';
+import { EngineClient } from '../client.js';
+import { BuildError, LocalFileError } from '../errors.js';
+import { GoMode } from './file-mode.js';
+
+const IMAGE = `sha256:${'ab'.repeat(32)}`;
+
+describe('BuildKit session edge cases (fake daemon)', () => {
+  let dir: string;
+  let fake: FakeBuildkit | undefined;
+  let client: EngineClient | undefined;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'imgext-bk-edge-'));
+    chmodSync(dir, 0o755);
+  });
+  afterEach(async () => {
+    await client?.close();
+    await fake?.close();
+    client = undefined;
+    fake = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = async (onBuild: Parameters<typeof fakeBuildkit>[0]) => {
+    fake = await fakeBuildkit(onBuild);
+    client = new EngineClient({ host: fake.host });
+    return client;
+  };
+
+  it('announces its methods, lists in fsutil order with the filters asked, sends content in chunks, answers FIN', async () => {
+    writeFileSync(join(dir, 'b.txt'), 'b');
+    writeFileSync(join(dir, 'a-b'), 'x'.repeat(100_000));
+    mkdirSync(join(dir, 'a'));
+    writeFileSync(join(dir, 'a/z.log'), 'log');
+    writeFileSync(join(dir, 'a/keep.log'), 'keep');
+    mkdirSync(join(dir, 'skipped'));
+    writeFileSync(join(dir, 'skipped/deep'), 'deep');
+    let listing: string[] = [];
+    let content = '';
+    let status: { code: number; message: string } | undefined;
+    const c = await start(async (_req, res, session) => {
+      const call = diffCopy(session.h2, {
+        'dir-name': 'context',
+        'exclude-patterns': ['*/*.log', '!a/keep.log', 'skipped'],
+      });
+      const stats = await readListing(call);
+      listing = stats.map((p) => p.stat!.path);
+      const id = listing.indexOf('a-b');
+      call.send({ type: PacketType.REQ, id });
+      const chunks: Uint8Array[] = [];
+      for (;;) {
+        const p = await call.next();
+        if (!p || p.type !== PacketType.DATA || p.id !== id) throw new Error('expected DATA');
+        if (p.data.length === 0) break;
+        chunks.push(p.data);
+      }
+      expect(chunks.length).toBeGreaterThan(1);
+      content = Buffer.concat(chunks).toString();
+      call.send({ type: PacketType.FIN });
+      const fin = await call.next();
+      expect(fin?.type).toBe(PacketType.FIN);
+      call.end();
+      status = await call.status;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(line({ id: 'moby.image.id', aux: { ID: IMAGE } }));
+    });
+    const result = await c.images.build(
+      { dir, files: { Dockerfile: 'FROM scratch\n' } },
+      { builder: 'buildkit' },
+    );
+    expect(result.imageId).toBe(IMAGE);
+    // '/' sorts before every other byte: a directory's contents come before its next sibling
+    expect(listing).toEqual(['Dockerfile', 'a', 'a/keep.log', 'a-b', 'b.txt']);
+    expect(content).toBe('x'.repeat(100_000));
+    expect(status).toEqual({ code: 0, message: '' });
+    const session = await fake!.session;
+    const methods: string[] = [];
+    for (let i = 0; i < session.rawHeaders.length; i += 2) {
+      if (session.rawHeaders[i]!.toLowerCase() === 'x-docker-expose-session-grpc-method') {
+        methods.push(session.rawHeaders[i + 1]!);
+      }
+    }
+    expect(methods).toEqual(
+      expect.arrayContaining([
+        '/grpc.health.v1.Health/Check',
+        '/moby.filesync.v1.FileSync/DiffCopy',
+        '/moby.filesync.v1.Auth/Credentials',
+        '/moby.filesync.v1.Auth/FetchToken',
+      ]),
+    );
+    expect(session.headers['x-docker-expose-session-uuid']).toMatch(/^[0-9a-f]{40}$/);
+    expect(fake!.requests.find((r) => r.startsWith('POST /v1.45/build?'))).toContain(
+      'remote=client-session',
+    );
+  });
+
+  it('a session the daemon drops mid-build fails the build with that reason, and cancels it', async () => {
+    const c = await start(async (_req, res, session) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(line({ stream: 'working\n' }));
+      session.socket.destroy();
+      // the build answer stays open, as a daemon's would while it waits on the session
+    });
+    const err = await c.images
+      .build({ files: { Dockerfile: 'FROM scratch\n' } }, { builder: 'buildkit' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BuildError);
+    expect((err as Error).message).toMatch(/engine closed the BuildKit session during the build/);
+    expect(
+      fake!.requests.some((r) => /^POST \/v1\.45\/build\/cancel\?id=[0-9a-f-]{36}$/.test(r)),
+    ).toBe(true);
+  });
+
+  /** The daemon asks for `name` after `beforeRequest` ran; returns the ERR text it got. */
+  const askFor = (name: string, beforeRequest: () => void) => {
+    let told = '';
+    const started = start(async (_req, res, session) => {
+      const call = diffCopy(session.h2, { 'dir-name': 'context' });
+      const stats = await readListing(call);
+      const id = stats.findIndex((p) => p.stat!.path === name);
+      beforeRequest();
+      call.send({ type: PacketType.REQ, id });
+      for (;;) {
+        const p = await call.next();
+        if (!p) break;
+        if (p.type === PacketType.ERR) told = Buffer.from(p.data).toString();
+      }
+      const status = await call.status;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(line({ errorDetail: { message: `error from sender: ${status.message}` } }));
+    });
+    return { started, told: () => told };
+  };
+
+  it('a file that vanished before the daemon asked for it is a LocalFileError naming it', async () => {
+    const file = join(dir, 'gone.txt');
+    writeFileSync(file, 'soon gone');
+    const { started, told } = askFor('gone.txt', () => unlinkSync(file));
+    const c = await started;
+    const err = await c.images
+      .build({ dir, files: { Dockerfile: 'FROM scratch\n' } }, { builder: 'buildkit' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LocalFileError);
+    expect(err).toMatchObject({ code: 'ENGINE_LOCAL_FILE', file, syscallCode: 'ENOENT' });
+    expect(told()).toContain(file);
+  });
+
+  it('an unreadable file is a LocalFileError naming it, not a connection error', async () => {
+    const file = join(dir, 'locked.txt');
+    writeFileSync(file, 'secret');
+    chmodSync(file, 0o000);
+    const { started, told } = askFor('locked.txt', () => {});
+    const c = await started;
+    // root reads any file: drop to nobody (effective ids only, restored below) for this build
+    const asRoot = process.geteuid?.() === 0;
+    if (asRoot) {
+      process.setegid!(65534);
+      process.seteuid!(65534);
+    }
+    let err: unknown;
+    try {
+      err = await c.images
+        .build({ dir, files: { Dockerfile: 'FROM scratch\n' } }, { builder: 'buildkit' })
+        .catch((e: unknown) => e);
+    } finally {
+      if (asRoot) {
+        process.seteuid!(0);
+        process.setegid!(0);
+      }
+    }
+    expect(err).toBeInstanceOf(LocalFileError);
+    expect(err).toMatchObject({ code: 'ENGINE_LOCAL_FILE', file, syscallCode: 'EACCES' });
+    expect((err as Error).message).toContain(`cannot read ${file}`);
+    expect(told()).toContain(file);
+  });
+
+  it('a symlink loop on a follow path is listed as the two links, and the call completes', async () => {
+    symlinkSync('loop-b', join(dir, 'loop-a'));
+    symlinkSync('loop-a', join(dir, 'loop-b'));
+    writeFileSync(join(dir, 'other'), 'not asked for');
+    let listed: { path: string; mode: number; linkname: string }[] = [];
+    let status: { code: number; message: string } | undefined;
+    const c = await start(async (_req, res, session) => {
+      const call = diffCopy(session.h2, {
+        'dir-name': 'dockerfile',
+        'include-patterns': ['loop-a'],
+        followpaths: ['loop-a'],
+      });
+      listed = (await readListing(call)).map((p) => ({
+        path: p.stat!.path,
+        mode: p.stat!.mode,
+        linkname: p.stat!.linkname,
+      }));
+      call.send({ type: PacketType.FIN });
+      expect((await call.next())?.type).toBe(PacketType.FIN);
+      call.end();
+      status = await call.status;
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(line({ id: 'moby.image.id', aux: { ID: IMAGE } }));
+    });
+    const result = await c.images.build({ dir }, { builder: 'buildkit', dockerfile: 'loop-a' });
+    expect(result.imageId).toBe(IMAGE);
+    expect(listed).toEqual([
+      { path: 'loop-a', mode: GoMode.SYMLINK + 0o777, linkname: 'loop-b' },
+      { path: 'loop-b', mode: GoMode.SYMLINK + 0o777, linkname: 'loop-a' },
+    ]);
+    expect(status?.code).toBe(0);
+  });
+});
