@@ -15,6 +15,7 @@ import {
   tempTree,
   testEngineBuilders,
 } from '../test/helpers.js';
+import { baseTagFor } from './builders/base-tags.js';
 import { ExtenderError } from './errors.js';
 import type { ExtenderEvent } from './events.js';
 import { extend } from './extend.js';
@@ -330,6 +331,10 @@ describe.each(builders)('build-image extension through the daemon with %s', (bui
     expect(s.rootCause.message).toContain('imgext-test_fails');
     expect(s.cancelled.sort()).toEqual(['build', 'extend-build']);
     expect(Date.now() - started).toBeLessThan(20_000);
+    // Both branches named the one base by one shared tag (BuildKit), gone once both ended.
+    expect(
+      await engine.images.find(baseTagFor((await engine.images.inspect(base)).Id)),
+    ).toBeUndefined();
     for (let i = 0; i < 50 && (await ourContainers()).length > 0; i++)
       await new Promise((r) => setTimeout(r, 200));
     expect(await ourContainers()).toEqual([]);

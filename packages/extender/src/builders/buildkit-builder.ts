@@ -1,14 +1,12 @@
 /**
  * The BuildKit backend: the daemon's BuildKit over a session (engine-client serves the context
  * with FileSync, file by file). BuildKit resolves `FROM` as a reference and cannot take an image
- * ID, so the base is handed over as a short-lived tag (under the chain's hold when there is one)
- * that is removed once the build ends. BuildKit commits no step images: nothing else to clean.
+ * ID, so the base is handed over as a short-lived tag (see base-tags.ts), removed once no build
+ * of this process uses it. BuildKit commits no step images: nothing else to clean.
  */
-import { randomUUID } from 'node:crypto';
 import type { BuildProgressEvent } from '@imgext/engine-client';
 import { BASE_IMAGE_ARG } from '@imgext/metadata';
-import { HOLD_REPOSITORY_PREFIX } from '../hold.js';
-import { removeQuietly } from '../untagged-images.js';
+import { acquireBaseTag, releaseBaseTag } from './base-tags.js';
 import type {
   DockerfileBuild,
   DockerfileBuilder,
@@ -25,15 +23,13 @@ export const buildkitBuilder: DockerfileBuilder = {
     const { engine, kind, dockerfile: d } = b;
     const call = b.signal ? { signal: b.signal } : {};
     const extension = d.extensionId;
-    const base = baseTag(b);
-    await engine.images.tag(b.baseImageId, base.repo, base.tag, call);
-    try {
-      const result = await engine.images.build(
+    const build = (base: string) =>
+      engine.images.build(
         { ...(b.dir ? { dir: b.dir } : {}), files: { [DOCKERFILE]: b.text } },
         {
           builder: 'buildkit',
           dockerfile: DOCKERFILE,
-          buildArgs: { [BASE_IMAGE_ARG]: base.ref, ...b.buildArgs },
+          buildArgs: { [BASE_IMAGE_ARG]: base, ...b.buildArgs },
           tags: b.tags,
           ...(b.labels ? { labels: b.labels } : {}),
           networkMode: b.networkMode,
@@ -42,15 +38,27 @@ export const buildkitBuilder: DockerfileBuilder = {
           ...call,
         },
       );
+    const base = await acquireBaseTag(engine, b.baseImageId, call);
+    try {
+      let result: Awaited<ReturnType<typeof build>>;
+      try {
+        result = await build(base);
+      } catch (err) {
+        // Another process's build of the same base may have removed the shared tag before
+        // this build resolved it: tag again and build once more.
+        if (!lostBase(err, base)) throw err;
+        await acquireBaseTag(engine, b.baseImageId, { ...call, retag: true });
+        result = await build(base);
+      }
       return { imageId: result.imageId, cacheHits: result.cacheHits, steps: result.steps };
     } catch (err) {
       throw toExtenderError(err, b, buildkitStepLine);
     } finally {
-      // Not under the caller's signal: a cancelled build still drops its base tag.
-      await removeQuietly(engine, base.ref).catch((err: Error) =>
+      // Not under the caller's signal: a cancelled build still drops its use of the base tag.
+      await releaseBaseTag(engine, base).catch((err: Error) =>
         b.emit({
           type: 'warning',
-          message: `could not remove the temporary tag ${base.ref}: ${err.message}`,
+          message: `could not remove the temporary tag ${base}: ${err.message}`,
           extension,
         }),
       );
@@ -78,10 +86,14 @@ export const buildkitBuilder: DockerfileBuilder = {
   },
 };
 
-function baseTag(b: DockerfileBuild): { repo: string; tag: string; ref: string } {
-  const repo = b.hold ?? `${HOLD_REPOSITORY_PREFIX}base-${randomUUID()}`;
-  const tag = `${b.kind}-base-${b.index}`;
-  return { repo, tag, ref: `${repo}:${tag}` };
+/** A build that failed because its FROM could not find the base tag (resolved in a registry). */
+function lostBase(err: unknown, base: string): boolean {
+  const e = err as { code?: string; step?: string };
+  return (
+    e?.code === 'ENGINE_BUILD_FAILED' &&
+    (e.step ?? '').includes(base) &&
+    /FROM|load metadata/.test(e.step ?? '')
+  );
 }
 
 /**
