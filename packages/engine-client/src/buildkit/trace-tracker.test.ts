@@ -25,11 +25,11 @@ describe('TraceTracker', () => {
           vertexes: [{ ...FROM, cached: true, started: T + 11, completed: T + 11 }],
         }),
       ),
-      // the vertex's first message carries its first log: the log has the name
+      // the vertex's first message carries its first log: the start comes first, the log has the name
       ...e(
         encodeStatusResponse({
-          vertexes: [{ ...RUN, started: T + 12 }],
           logs: [{ vertex: RUN.digest, stream: 1, msg: new Uint8Array([0x68, eacute[0]!]) }],
+          vertexes: [{ ...RUN, started: T + 12 }],
         }),
       ),
       ...e(

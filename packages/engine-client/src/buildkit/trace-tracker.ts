@@ -37,6 +37,14 @@ export interface FailedVertex {
   error: string;
 }
 
+function stateOf(v: StatusVertex): VertexState | undefined {
+  if (v.error !== undefined) return 'error';
+  if (v.cached) return 'cached';
+  if (v.completed !== undefined) return 'done';
+  if (v.started !== undefined) return 'started';
+  return undefined;
+}
+
 export class TraceTracker {
   /** Vertexes that are not internal, each counted once. */
   steps = 0;
@@ -65,11 +73,13 @@ export class TraceTracker {
   /** Consumes one StatusResponse; returns the events it caused (also given to onProgress). */
   push(status: StatusResponse): BuildProgressEvent[] {
     const out: BuildProgressEvent[] = [];
-    // names first, so that logs sent with their vertex's first appearance carry its name; logs
-    // before states, so that a vertex's last output comes before its done or error event
+    // starts first, so that logs sent with their vertex's first appearance come after its start
+    // and carry its name; then logs; then the ends, so that a vertex's last output comes before
+    // its done or error event
     for (const v of status.vertexes) if (v.digest !== '') this.#known(v);
+    for (const v of status.vertexes) if (stateOf(v) === 'started') this.#vertex(v, out);
     for (const log of status.logs) this.#log(log.vertex, log.stream, log.msg, out);
-    for (const v of status.vertexes) this.#vertex(v, out);
+    for (const v of status.vertexes) if (stateOf(v) !== 'started') this.#vertex(v, out);
     for (const event of out) this.#onProgress?.(event);
     return out;
   }
@@ -102,16 +112,7 @@ export class TraceTracker {
   #vertex(v: StatusVertex, out: BuildProgressEvent[]): void {
     if (v.digest === '') return;
     const known = this.#known(v);
-    const state: VertexState | undefined =
-      v.error !== undefined
-        ? 'error'
-        : v.cached
-          ? 'cached'
-          : v.completed !== undefined
-            ? 'done'
-            : v.started !== undefined
-              ? 'started'
-              : undefined;
+    const state = stateOf(v);
     if (state === undefined) return;
     if (!isInternalVertex(known.name)) {
       if (!known.counted) {
