@@ -4,10 +4,15 @@
  * movement and erasing are interpreted by someone else's code, not by the renderer's own idea
  * of them. Returns the lines of the scrollback and the screen, trailing blank lines dropped.
  */
-import xterm from '@xterm/headless';
+import { createRequire } from 'node:module';
+
+// a CommonJS package whose typings are an ambient module: loaded with require
+const { Terminal } = createRequire(import.meta.url)(
+  '@xterm/headless',
+) as typeof import('@xterm/headless');
 
 export async function screenOf(output: string, cols: number, rows = 40): Promise<string[]> {
-  const term = new xterm.Terminal({
+  const term = new Terminal({
     cols,
     rows,
     scrollback: 1000,

@@ -4,6 +4,8 @@ import { screenOf } from '../../test/terminal-screen.js';
 import { createExtensionProgress } from './extension-progress.js';
 
 const COLS = 60;
+/** The start of a control sequence, as a regular expression. */
+const ESC = '\u001b\\[';
 const T = 1_764_000_000_000;
 
 /** A clock and timers that move only when told. */
@@ -140,7 +142,7 @@ describe('createExtensionProgress (fake clock, string sink, screen from a termin
       '[run ext-b] [1/2] RUN apt-get install                  2.0s',
     ]);
     // without colour, no SGR sequence at all
-    expect(s.text()).not.toMatch(/\u001b\[[0-9;]*m/);
+    expect(s.text()).not.toMatch(new RegExp(`${ESC}[0-9;]*m`));
   });
 
   it('a failing step shows its whole output, the error, in red with colour', async () => {
