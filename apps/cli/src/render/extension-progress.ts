@@ -98,7 +98,8 @@ export function createExtensionProgress(
   const now = opts.now ?? Date.now;
   const interval = opts.intervalMs ?? 100;
   const timers = opts.timers ?? {
-    set: (fn: () => void, ms: number) => setTimeout(fn, ms),
+    // unref'd: a view left running never keeps the process alive
+    set: (fn: () => void, ms: number) => setTimeout(fn, ms).unref(),
     clear: (h: unknown) => clearTimeout(h as ReturnType<typeof setTimeout>),
   };
   const tailLines = opts.tailLines ?? 5;
