@@ -3,6 +3,7 @@
  * splits of valid input decode the same, and garbage never throws anything but our typed errors.
  * A failure prints its seed; rerun that seed to reproduce it.
  */
+import { readFileSync } from 'node:fs';
 import { between, prng, randomBytes, randomChunks } from '@imgext/test-support';
 import { describe, expect, it } from 'vitest';
 import { encodeStatusResponse } from '../test/buildkit-status.js';
@@ -203,6 +204,12 @@ describe('build stream fuzz', () => {
   });
 });
 
+const REAL = ['docker-26.1-success.b64', 'docker-26.1-failure.b64'].flatMap((name) =>
+  readFileSync(new URL(`../test/buildkit-trace/${name}`, import.meta.url), 'utf8')
+    .trim()
+    .split('\n'),
+);
+
 /** A random, valid StatusResponse: a few vertexes in random states and logs with random bytes. */
 function randomTrace(random: () => number): Uint8Array {
   const digests = ['sha256:a', 'sha256:b', 'sha256:c'];
@@ -262,10 +269,19 @@ describe('BuildKit trace fuzz', () => {
     }
   });
 
-  it('cut, spliced or random bytes throw nothing but StreamError', () => {
+  it('cut, spliced, flipped or random bytes throw nothing but StreamError', () => {
     for (let seed = 1; seed <= SEEDS; seed++) {
       const random = prng(seed);
-      const valid = Buffer.from(randomTrace(random));
+      // half the time a message a real daemon sent (test/buildkit-trace)
+      const valid =
+        random() < 0.5
+          ? Buffer.from(randomTrace(random))
+          : Buffer.from(REAL[between(random, 0, REAL.length - 1)]!, 'base64');
+      if (random() < 0.5 && valid.length > 0) {
+        for (let i = between(random, 1, 3); i > 0; i--) {
+          valid[between(random, 0, valid.length - 1)] = between(random, 0, 255);
+        }
+      }
       const mode = between(random, 0, 3);
       const data =
         mode === 0

@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { encodeStatusResponse } from '../../test/buildkit-status.js';
 import type { BuildProgressEvent } from '../api.js';
-import { isInternalVertex, TraceTracker } from './trace-tracker.js';
+import { isDockerfileStep, isInternalVertex, TraceTracker } from './trace-tracker.js';
 
 const T = 1_764_000_000_000;
 const LOAD = { digest: 'sha256:load', name: '[internal] load build definition from Dockerfile' };
@@ -144,9 +145,85 @@ describe('TraceTracker', () => {
     expect(tracker.steps).toBe(0);
   });
 
+  it('isDockerfileStep: the instructions, not BuildKit bookkeeping nor the export', () => {
+    expect(isDockerfileStep('[2/3] RUN make')).toBe(true);
+    expect(isDockerfileStep('[stage-1 1/2] FROM x')).toBe(true);
+    expect(isDockerfileStep('[internal] load .dockerignore')).toBe(false);
+    expect(isDockerfileStep('exporting to image')).toBe(false);
+    expect(isDockerfileStep('[auth] library/busybox:pull token for registry')).toBe(false);
+  });
+
   it('isInternalVertex: only BuildKit bookkeeping', () => {
     expect(isInternalVertex('[internal] load .dockerignore')).toBe(true);
     expect(isInternalVertex('[2/3] RUN make')).toBe(false);
     expect(isInternalVertex('[stage-1 2/3] RUN make')).toBe(false);
+  });
+});
+
+/**
+ * Traces a real daemon sent (Docker 26.1, containerd store, BuildKit over a session): each line is
+ * the base64 `aux` of one `moby.buildkit.trace` message. test/buildkit-trace/README.md says how
+ * they were made.
+ */
+function replay(name: string) {
+  const file = new URL(`../../test/buildkit-trace/${name}`, import.meta.url);
+  const tracker = new TraceTracker();
+  const events: BuildProgressEvent[] = [];
+  for (const line of readFileSync(file, 'utf8').trim().split('\n')) {
+    events.push(...tracker.readBytes(Buffer.from(line, 'base64')));
+  }
+  events.push(...tracker.finish());
+  const vertexes = events.filter((e) => e.type === 'vertex');
+  const logs = events.filter((e) => e.type === 'vertex-log');
+  // the final state of each vertex, in the order first seen
+  const final = new Map<string, string>();
+  for (const e of vertexes) final.set(e.name, e.state);
+  return { tracker, events, vertexes, logs, final };
+}
+
+describe('TraceTracker on traces from a real daemon', () => {
+  it('a build that succeeded: steps, their final states, their output, one event per state', () => {
+    const { tracker, vertexes, logs, final } = replay('docker-26.1-success.b64');
+    const run3 = `[3/4] RUN echo "héllo from step" && printf 'no newline at the end'`;
+    expect([...final].filter(([name]) => !isInternalVertex(name))).toEqual([
+      [
+        expect.stringMatching(/^\[1\/4\] FROM imgext\.local\/stack\/busybox:build@sha256:/),
+        'cached',
+      ],
+      ['[2/4] COPY hello.txt /hello.txt', 'done'],
+      [run3, 'done'],
+      ['[4/4] RUN echo second >&2', 'done'],
+      ['exporting to image', 'done'],
+    ]);
+    // the daemon re-sends vertexes (done twice, started again): never the same state twice in a row
+    const last = new Map<string, string>();
+    for (const e of vertexes) {
+      expect(last.get(e.id), `${e.name} ${e.state}`).not.toBe(e.state);
+      last.set(e.id, e.state);
+    }
+    expect(logs.map((e) => [e.name, e.stream, e.text])).toEqual([
+      [run3, 1, 'héllo from step\n'],
+      [run3, 1, 'no newline at the end'],
+      ['[4/4] RUN echo second >&2', 2, 'second\n'],
+    ]);
+    expect(tracker.steps).toBe(4);
+    expect(tracker.cacheHits).toBe(1);
+    expect(tracker.failed).toBeUndefined();
+  });
+
+  it('a build that failed: the failing step, its error and its output on both streams', () => {
+    const { tracker, logs, events } = replay('docker-26.1-failure.b64');
+    const step = '[2/2] RUN echo before the failure && echo "oops é" >&2 && exit 3';
+    expect(tracker.failed).toMatchObject({ name: step });
+    expect(tracker.failed?.error).toMatch(/did not complete successfully: exit code: 3$/);
+    expect(logs.map((e) => [e.name, e.stream, e.text])).toEqual([
+      [step, 1, 'before the failure\n'],
+      [step, 2, 'oops é\n'],
+    ]);
+    // its output comes before its error event
+    const error = events.findIndex((e) => e.type === 'vertex' && e.state === 'error');
+    expect(events.findIndex((e) => e.type === 'vertex-log')).toBeLessThan(error);
+    expect(tracker.steps).toBe(2);
+    expect(tracker.cacheHits).toBe(1);
   });
 });

@@ -1,10 +1,11 @@
 /**
  * Turns BuildKit's successive StatusResponses into our progress events. The daemon sends a vertex
  * several times (started, then completed or cached or failed, sometimes repeated unchanged); the
- * tracker emits a `vertex` event only when its state or times change, keeps each vertex's name for
- * its logs, and decodes log bytes as UTF-8 per vertex and stream, emitting whole lines (a
- * character or a line split across chunks is joined). Counts steps and cache hits of the
- * vertexes that are not internal, and remembers the first vertex that failed.
+ * tracker emits a `vertex` event only when its state changes (a vertex can go done, then started
+ * again, then cached: the FROM of a base the daemon has), keeps each vertex's name for its logs,
+ * and decodes log bytes as UTF-8 per vertex and stream, emitting whole lines (a character or a
+ * line split across chunks is joined). Counts the Dockerfile's steps and their cache hits, and
+ * remembers the first vertex that failed.
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { BuildProgressEvent } from '../api.js';
@@ -15,6 +16,17 @@ type VertexState = 'started' | 'cached' | 'done' | 'error';
 /** BuildKit's own bookkeeping vertexes: `[internal] load build definition from Dockerfile`... */
 export function isInternalVertex(name: string): boolean {
   return name.startsWith('[internal]');
+}
+
+const STEP = /^\[(?:\S+ )?\d+\/\d+\] /;
+
+/**
+ * A vertex that is an instruction of the Dockerfile: `[2/3] RUN make`, `[stage-1 1/2] FROM x`.
+ * Not the internal ones, nor `exporting to image` or `[auth] ...`: the steps the classic
+ * builder would have counted.
+ */
+export function isDockerfileStep(name: string): boolean {
+  return STEP.test(name);
 }
 
 interface Known {
@@ -46,7 +58,7 @@ function stateOf(v: StatusVertex): VertexState | undefined {
 }
 
 export class TraceTracker {
-  /** Vertexes that are not internal, each counted once. */
+  /** Vertexes that are Dockerfile instructions (isDockerfileStep), each counted once. */
   steps = 0;
   /** Of those, the ones BuildKit reported cached. */
   cacheHits = 0;
@@ -114,7 +126,7 @@ export class TraceTracker {
     const known = this.#known(v);
     const state = stateOf(v);
     if (state === undefined) return;
-    if (!isInternalVertex(known.name)) {
+    if (isDockerfileStep(known.name)) {
       if (!known.counted) {
         known.counted = true;
         this.steps++;
@@ -124,12 +136,8 @@ export class TraceTracker {
         this.cacheHits++;
       }
     }
-    if (
-      state === known.state &&
-      v.started === known.startedAt &&
-      (state === 'started' || v.completed === known.completedAt)
-    )
-      return;
+    // the daemon re-sends a vertex with later times in the same state: one event per state
+    if (state === known.state) return;
     known.state = state;
     known.startedAt = v.started;
     known.completedAt = v.completed;
