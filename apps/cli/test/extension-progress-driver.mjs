@@ -53,4 +53,13 @@ v(
 await pause(60);
 v('build', 'ext-a', 'c', '[3/3] COPY --from=x / /', 'done', t0 + 1500, t0 + 1600);
 await pause(60);
+p.handle({
+  type: 'extension.applied',
+  kind: 'build',
+  extension: 'ext-a',
+  imageId: 'sha256:1',
+  cacheHits: 1,
+  steps: 3,
+});
+p.write('[  0.9s] ext-a extended the build image (3 steps, 1 cached)\n');
 p.finish();

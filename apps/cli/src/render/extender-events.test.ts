@@ -120,7 +120,7 @@ describe('renderExtenderEvent: extension.vertex', () => {
     });
   });
 
-  it('live (a terminal): steps drawn by the live view, other lines in order above it', async () => {
+  it("live (a terminal): a Dockerfile's steps drawn in place, other lines above them", async () => {
     const io = captureOutput();
     const output = createOutput(io.streams, {
       json: false,
@@ -134,8 +134,8 @@ describe('renderExtenderEvent: extension.vertex', () => {
     for (const e of EVENTS.slice(5)) renderExtenderEvent(output, e);
     output.finish?.();
     expect(await screenOf(io.stderr(), 80)).toEqual([
-      '[build ext-a] [1/3] FROM busybox                                         CACHED',
       '[  0.0s] ===> BUILDING',
+      '[build ext-a] [1/3] FROM busybox                                         CACHED',
       '[build ext-a] [2/3] RUN make                                               1.2s',
       '[build ext-a] [3/3] RUN false                                        ERROR 0.3s',
       '------',

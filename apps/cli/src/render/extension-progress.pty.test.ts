@@ -36,7 +36,7 @@ describe.skipIf(!hasScript)('the live extension view in a pseudo-terminal (scrip
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('shows each step once, done lines above, the failing step with its output', async () => {
+  it('shows each step once, in place until applied, the failing step with its output', async () => {
     const driver = resolve(import.meta.dirname, '../../test/extension-progress-driver.mjs');
     const command = `stty cols ${COLS} rows 30; exec node ${driver} ${join(dir, 'extension-progress.mjs')}`;
     const { stdout } = await run('script', ['-qfec', command, '/dev/null'], { timeout: 30_000 });
@@ -45,9 +45,8 @@ describe.skipIf(!hasScript)('the live extension view in a pseudo-terminal (scrip
     const screen = await screenOf(stdout, COLS);
     expect(screen).toEqual([
       `tty=true columns=${COLS}`,
-      '[build ext-a] [1/3] FROM busybox                         CACHED',
+      // written while ext-a's steps were live: above them
       '[  0.3s] a line from elsewhere',
-      '[build ext-a] [2/3] RUN make                               1.5s',
       '[run ext-b] [1/2] RUN apt-get install -y curl        ERROR 2.5s',
       '------',
       ' > [run ext-b] [1/2] RUN apt-get install -y curl:',
@@ -62,7 +61,11 @@ describe.skipIf(!hasScript)('the live extension view in a pseudo-terminal (scrip
       ' E: Unable to locate package curl',
       ' exit code: 100',
       '------',
+      // ext-a's steps, in place until it was applied
+      '[build ext-a] [1/3] FROM busybox                         CACHED',
+      '[build ext-a] [2/3] RUN make                               1.5s',
       '[build ext-a] [3/3] COPY --from=x / /                      0.1s',
+      '[  0.9s] ext-a extended the build image (3 steps, 1 cached)',
     ]);
   });
 });

@@ -46,6 +46,7 @@ function sink() {
   return {
     writes,
     columns: COLS,
+    rows: 40,
     write: (text: string) => writes.push(text),
     text: () => writes.join(''),
   };
@@ -79,7 +80,7 @@ const out = (kind: 'build' | 'run', extension: string, text: string): ExtenderEv
 });
 
 describe('createExtensionProgress (fake clock, string sink, screen from a terminal emulator)', () => {
-  it('one live line per running step of both branches, done steps collapsing above them', async () => {
+  it('one live line per step of both branches, running ones updated in place, done ones collapsed', async () => {
     const time = fakeTime();
     const s = sink();
     const p = createExtensionProgress(s, { color: false, now: time.now, timers: time.timers });
@@ -117,6 +118,16 @@ describe('createExtensionProgress (fake clock, string sink, screen from a termin
     p.handle(
       v('build', 'ext-a', 'm', '[2/3] RUN make', 'done', { startedAt: T, completedAt: T + 1234 }),
     );
+    // applied: its steps are printed for good, then the line the CLI prints for it
+    const applied: ExtenderEvent = {
+      type: 'extension.applied',
+      kind: 'build',
+      extension: 'ext-a',
+      imageId: 'sha256:1',
+      cacheHits: 1,
+      steps: 3,
+    };
+    expect(p.handle(applied)).toBe(false);
     p.write('[  3.0s] ext-a extended the build image (3 steps, 1 cached)\n');
     time.advance(500);
     expect(await screenOf(s.text(), COLS)).toEqual([
@@ -206,6 +217,62 @@ describe('createExtensionProgress (fake clock, string sink, screen from a termin
       '------',
     ]);
     expect(s.text()).toContain('\u001b[31m[build ext-a] [2/2] RUN make');
+  });
+
+  it('a vertex the daemon re-sends (done, started again, cached: as Docker 26.1 does) shows once, last state', async () => {
+    const time = fakeTime();
+    const s = sink();
+    const p = createExtensionProgress(s, { color: false, now: time.now, timers: time.timers });
+    const from = '[1/2] FROM busybox@sha256:79656032';
+    const ctx = '[internal] load build context';
+    p.handle(v('build', 'ext-a', 'f', from, 'started', { startedAt: T }));
+    p.handle(v('build', 'ext-a', 'c', ctx, 'done', { startedAt: T, completedAt: T }));
+    p.handle(v('build', 'ext-a', 'f', from, 'done', { startedAt: T, completedAt: T + 22 }));
+    time.advance(100);
+    p.handle(v('build', 'ext-a', 'c', ctx, 'started', { startedAt: T + 24 }));
+    p.handle(v('build', 'ext-a', 'c', ctx, 'done', { startedAt: T + 24, completedAt: T + 65 }));
+    p.handle(v('build', 'ext-a', 'f', from, 'started', { startedAt: T + 67 }));
+    time.advance(100);
+    p.handle(v('build', 'ext-a', 'f', from, 'cached', { startedAt: T + 67 }));
+    p.handle(v('build', 'ext-a', 'r', '[2/2] RUN true', 'started', { startedAt: T + 70 }));
+    time.advance(100);
+    p.handle(
+      v('build', 'ext-a', 'r', '[2/2] RUN true', 'done', {
+        startedAt: T + 70,
+        completedAt: T + 170,
+      }),
+    );
+    p.finish();
+    expect(await screenOf(s.text(), COLS)).toEqual([
+      '[build ext-a] [1/2] FROM busybox@sha256:79656032     CACHED',
+      '[build ext-a] [2/2] RUN true                           0.1s',
+    ]);
+  });
+
+  it('more steps than the screen is high: the first ones are printed for good, each once', async () => {
+    const time = fakeTime();
+    const s = { ...sink(), rows: 8 };
+    const p = createExtensionProgress(s, { color: false, now: time.now, timers: time.timers });
+    for (let i = 1; i <= 20; i++) {
+      const name = `[${i}/20] RUN step ${i}`;
+      p.handle(v('run', 'ext-a', `s${i}`, name, 'started', { startedAt: T + i }));
+      time.advance(100);
+      p.handle(
+        v('run', 'ext-a', `s${i}`, name, 'done', { startedAt: T + i, completedAt: T + i + 100 }),
+      );
+    }
+    time.advance(100);
+    // the live part never outgrew the screen (the terminal would have scrolled it away)
+    const screen = await screenOf(s.text(), COLS, 8);
+    expect(screen).toEqual(
+      Array.from({ length: 20 }, (_, i) =>
+        expect.stringMatching(
+          new RegExp(`^\\[run ext-a\\] \\[${i + 1}/20\\] RUN step ${i + 1} +0\\.1s$`),
+        ),
+      ),
+    );
+    p.finish();
+    expect(await screenOf(s.text(), COLS, 8)).toHaveLength(20);
   });
 
   it('cuts long names to the width, so no line wraps and the cursor arithmetic holds', async () => {

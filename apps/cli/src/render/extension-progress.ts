@@ -19,6 +19,8 @@ export interface ProgressSink {
   write(text: string): unknown;
   /** The terminal's width (a TTY stream has it); 80 when absent. */
   columns?: number | undefined;
+  /** The terminal's height; 24 when absent. */
+  rows?: number | undefined;
 }
 
 export interface ExtensionProgressOptions {
@@ -65,6 +67,7 @@ interface Vertex {
   completedAt: number | undefined;
   /** Index in group.lines of the first output line after the step started. */
   firstLine: number;
+  error: string | undefined;
 }
 
 const ESC = '\u001b[';
@@ -107,13 +110,18 @@ export function createExtensionProgress(
     opts.color ? `${ESC}${code}m${text}${ESC}0m` : text;
 
   const groups = new Map<string, Group>();
+  /** Vertexes on the live lines, in the order first seen (grouped when drawn). */
   const vertexes = new Map<string, Vertex>();
+  /** Vertexes printed for good: later updates of them are ignored. */
+  const committed = new Set<string>();
   let pending: string[] = [];
   let drawn = 0;
   let timer: unknown;
   let finished = false;
 
   const width = () => Math.max(20, (stream.columns || 80) - 1);
+  /** Live lines beyond the screen's height could not be redrawn in place. */
+  const maxLive = () => Math.max(4, (stream.rows || 24) - 2);
 
   /** `left` and `right` on one line of the terminal's width, `left` cut short to fit. */
   const fit = (left: string, right: string, style?: string) => {
@@ -139,28 +147,75 @@ export function createExtensionProgress(
     return g;
   };
 
+  /** Shown at all: internal vertexes only while they run, or when they failed. */
+  const listed = (v: Vertex) => !v.internal || v.state === 'started' || v.state === 'error';
+
+  const line = (v: Vertex): string => {
+    if (v.state === 'started') {
+      return fit(`${v.group.label} ${v.name}`, seconds(now() - v.seenAt), '36');
+    }
+    const style = v.state === 'error' ? '31' : v.state === 'cached' ? '2' : undefined;
+    return fit(`${v.group.label} ${v.name}`, vertexStatus(v), style);
+  };
+
   const liveLines = (): string[] => {
     const out: string[] = [];
-    const running = [...vertexes.values()].filter((v) => v.state === 'started');
-    running.forEach((v, i) => {
-      out.push(fit(`${v.group.label} ${v.name}`, seconds(now() - v.seenAt), '36'));
-      const last = !running.slice(i + 1).some((o) => o.group === v.group);
-      if (!last || tailLines === 0) return;
-      const start = Math.max(v.firstLine - v.group.dropped, 0);
-      for (const line of v.group.lines.slice(start).slice(-tailLines)) {
-        out.push(paint('2', cut(`  ${line}`)));
+    for (const g of groups.values()) {
+      const mine = [...vertexes.values()].filter((v) => v.group === g && listed(v));
+      const running = mine.filter((v) => v.state === 'started');
+      for (const v of mine) {
+        out.push(line(v));
+        if (v !== running[running.length - 1] || tailLines === 0) continue;
+        const start = Math.max(v.firstLine - g.dropped, 0);
+        for (const text of g.lines.slice(start).slice(-tailLines)) {
+          out.push(paint('2', cut(`  ${text}`)));
+        }
       }
-    });
-    return out;
+    }
+    // a live area taller than the screen cannot be redrawn: its top is dropped
+    return out.length > maxLive() ? out.slice(-maxLive()) : out;
+  };
+
+  /**
+   * Prints a group's vertexes for good, in order: `which` 'all', 'finished' (every one that
+   * ended), or 'leading' (those that ended before the first still running).
+   */
+  const commit = (g: Group, which: 'all' | 'finished' | 'leading') => {
+    for (const [key, v] of vertexes) {
+      if (v.group !== g) continue;
+      if (v.state === 'started' && which !== 'all') {
+        if (which === 'leading') break;
+        continue;
+      }
+      vertexes.delete(key);
+      committed.add(key);
+      if (listed(v)) pending.push(line(v));
+      if (v.state === 'error') failure(g, v);
+    }
+  };
+
+  const failure = (g: Group, v: Vertex) => {
+    if (g.partial !== '') {
+      keep(g, g.partial);
+      g.partial = '';
+    }
+    pending.push('------', paint('31', ` > ${g.label} ${v.name}:`));
+    if (v.firstLine < g.dropped) {
+      pending.push(` (${g.dropped - v.firstLine} earlier lines not kept)`);
+    }
+    for (const text of g.lines.slice(Math.max(v.firstLine - g.dropped, 0)))
+      pending.push(` ${text}`);
+    if (v.error) pending.push(paint('31', ` ${v.error}`));
+    pending.push('------');
   };
 
   const frame = (text = '') => {
     let out = drawn > 0 ? `${ESC}${drawn}A\r${ESC}J` : '';
-    for (const line of pending) out += `${line}\n`;
+    for (const l of pending) out += `${l}\n`;
     pending = [];
     out += text;
     const live = finished ? [] : liveLines();
-    for (const line of live) out += `${line}\n`;
+    for (const l of live) out += `${l}\n`;
     drawn = live.length;
     if (out !== '') stream.write(out);
   };
@@ -168,7 +223,8 @@ export function createExtensionProgress(
   const tick = () => {
     timer = undefined;
     frame();
-    if (drawn > 0) schedule();
+    // times only change while a step runs
+    if ([...vertexes.values()].some((v) => v.state === 'started')) schedule();
   };
   const schedule = () => {
     if (timer === undefined && !finished) timer = timers.set(tick, interval);
@@ -178,6 +234,7 @@ export function createExtensionProgress(
     const g = group(e);
     g.vertexes = true;
     const key = `${e.kind}\u0000${e.extension}\u0000${e.id}`;
+    if (committed.has(key)) return;
     let v = vertexes.get(key);
     if (!v) {
       v = {
@@ -189,36 +246,23 @@ export function createExtensionProgress(
         startedAt: undefined,
         completedAt: undefined,
         firstLine: g.dropped + g.lines.length,
+        error: undefined,
       };
       vertexes.set(key, v);
     }
     if (e.name !== '') v.name = e.name;
+    // started again (the daemon restarts a vertex): its time counts from now
+    if (e.state === 'started' && v.state !== 'started') v.seenAt = now();
     v.state = e.state;
     v.startedAt = e.startedAt;
     v.completedAt = e.completedAt;
-    if (e.state === 'started') return;
-    vertexes.delete(key);
-    if (e.internal && e.state !== 'error') return;
-    const status = vertexStatus(e);
-    const style = e.state === 'error' ? '31' : e.state === 'cached' ? '2' : undefined;
-    pending.push(fit(`${g.label} ${v.name}`, status, style));
-    if (e.state !== 'error') return;
-    if (g.partial !== '') {
-      keep(g, g.partial);
-      g.partial = '';
-    }
-    const from = Math.max(v.firstLine - g.dropped, 0);
-    const lines = g.lines.slice(from);
-    pending.push('------', paint('31', ` > ${g.label} ${v.name}:`));
-    if (v.firstLine < g.dropped)
-      pending.push(` (${g.dropped - v.firstLine} earlier lines not kept)`);
-    for (const line of lines) pending.push(` ${line}`);
-    if (e.error) pending.push(paint('31', ` ${e.error}`));
-    pending.push('------');
+    v.error = e.error;
+    if (e.state === 'error') commit(g, 'finished');
+    else if (e.state !== 'started' && liveLines().length >= maxLive()) commit(g, 'leading');
   };
 
-  const keep = (g: Group, line: string) => {
-    g.lines.push(line);
+  const keep = (g: Group, text: string) => {
+    g.lines.push(text);
     if (g.lines.length > KEPT_LINES) {
       g.lines.shift();
       g.dropped++;
@@ -228,8 +272,14 @@ export function createExtensionProgress(
   return {
     handle(e) {
       if (finished) return false;
-      if (e.type === 'extension.start') {
+      if (e.type === 'extension.start' || e.type === 'extension.applied') {
+        // a Dockerfile's steps stay live (updated in place) until it is applied
         const g = group(e);
+        commit(g, 'all');
+        if (e.type === 'extension.applied') {
+          frame();
+          return false;
+        }
         g.lines = [];
         g.dropped = 0;
         g.partial = '';
@@ -262,14 +312,10 @@ export function createExtensionProgress(
       if (finished) return;
       if (timer !== undefined) timers.clear(timer);
       timer = undefined;
-      // the steps still running stay on screen as they were last drawn
-      const live = liveLines();
-      const out = drawn > 0 ? `${ESC}${drawn}A\r${ESC}J` : '';
-      drawn = 0;
+      // what is still live is printed as it is (a step still running: as last drawn)
+      for (const g of groups.values()) commit(g, 'all');
       finished = true;
-      const rest = [...pending, ...live].map((line) => `${line}\n`).join('');
-      pending = [];
-      if (out + rest !== '') stream.write(out + rest);
+      frame();
     },
   };
 }
