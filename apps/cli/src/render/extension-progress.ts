@@ -1,9 +1,11 @@
 /**
  * The live view of BuildKit extension builds on a terminal, the way `docker buildx build` shows
- * a build: one line per running step with its time, updated in place (at most every
- * `intervalMs`); a step that ends collapses to a done line (`CACHED`, its time, or `ERROR`) printed
- * above the live lines; the failing step's output is shown in full. The build and run branches
- * can be live at once: each line names its Dockerfile (`[build ext-id]`, `[run ext-id]`).
+ * a build: one line per step of a Dockerfile, redrawn in place (at most every `intervalMs`): a
+ * running step with its time so far and the last lines of its output under it, an ended one
+ * collapsed to its done line (its time, `CACHED` or `ERROR`). The lines stay live until the
+ * extension is applied (the daemon re-sends a step: done, started again, then cached), then are
+ * printed for good; a failing step is printed at once, followed by its whole output. The build
+ * and run branches can be live at once: each line names its Dockerfile (`[build ext-id]`).
  *
  * Everything else the CLI prints on the same stream goes through `write`, which puts it above the
  * live lines. Extensions built without vertexes (the classic builder) are left to the line
