@@ -7,8 +7,13 @@ import { createExtensionProgress } from './render/extension-progress.js';
 
 export interface Streams {
   stdout: { write(text: string): unknown };
-  /** `columns`: the terminal's width, when stderr is one. */
-  stderr: { write(text: string): unknown; columns?: number | undefined };
+  /** `isTTY`, `columns`, `rows`: stderr is a terminal, and its size. */
+  stderr: {
+    write(text: string): unknown;
+    isTTY?: boolean | undefined;
+    columns?: number | undefined;
+    rows?: number | undefined;
+  };
 }
 
 export interface OutputOptions {
