@@ -3,6 +3,7 @@
  * report through `ctx.output`, which renders for humans or as JSON lines (`--json`).
  */
 import type { Argv } from 'yargs';
+import type { ExtensionProgress } from './render/extension-progress.js';
 
 /** A progress or diagnostic event a command forwards from the libraries. */
 export interface CliEvent {
@@ -25,6 +26,10 @@ export interface Output {
   result(value: unknown, human: string): void;
   /** Raw log text of a long-running step (phase logs), prefixed; stderr for humans, JSON line with --json. */
   log(prefix: string, text: string): void;
+  /** On a terminal (OutputOptions.live): the live view of BuildKit extension steps. */
+  extensions?: ExtensionProgress;
+  /** Ends what is live on the terminal; call once the command is done (also when it failed). */
+  finish?(): void;
 }
 
 export interface CommandContext {

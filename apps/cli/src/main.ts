@@ -74,10 +74,14 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
       handler: async (args) => {
         handled = true;
         const a = args as unknown as GlobalArgs & { timestamps?: boolean };
+        const env = opts.env ?? process.env;
+        const live = !a.json && streams.stderr.isTTY === true;
         const output = createOutput(streams, {
           json: a.json,
           verbose: a.verbose,
           timestamps: a.timestamps ?? false,
+          live,
+          color: live && !env.NO_COLOR && env.TERM !== 'dumb',
         });
         const ctx: CommandContext = {
           output,
@@ -85,8 +89,12 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
           env: opts.env ?? process.env,
           cwd: opts.cwd ?? process.cwd(),
         };
-        const code = await def.handler(a, ctx);
-        exitCode = code ?? EXIT_OK;
+        try {
+          const code = await def.handler(a, ctx);
+          exitCode = code ?? EXIT_OK;
+        } finally {
+          output.finish?.();
+        }
       },
     });
   }

@@ -3,10 +3,17 @@
  * for machines (`--json`: one object per line, the result last).
  */
 import type { CliEvent, Output } from './command.js';
+import { createExtensionProgress } from './render/extension-progress.js';
 
 export interface Streams {
   stdout: { write(text: string): unknown };
-  stderr: { write(text: string): unknown };
+  /** `isTTY`, `columns`, `rows`: stderr is a terminal, and its size. */
+  stderr: {
+    write(text: string): unknown;
+    isTTY?: boolean | undefined;
+    columns?: number | undefined;
+    rows?: number | undefined;
+  };
 }
 
 export interface OutputOptions {
@@ -15,6 +22,13 @@ export interface OutputOptions {
   timestamps?: boolean;
   /** Milliseconds since start, for the elapsed prefix. */
   now?: () => number;
+  /**
+   * stderr is a terminal (and not --json): BuildKit extension steps are drawn live
+   * (render/extension-progress.ts) and every other stderr line is written above them.
+   */
+  live?: boolean;
+  /** Colours in the live view. */
+  color?: boolean;
 }
 
 export function createOutput(streams: Streams, opts: OutputOptions): Output {
@@ -39,17 +53,26 @@ export function createOutput(streams: Streams, opts: OutputOptions): Output {
       log: (prefix, text) => jsonLine({ type: 'log', source: prefix, text }),
     };
   }
+  const extensions = opts.live
+    ? createExtensionProgress(streams.stderr, { color: opts.color ?? false })
+    : undefined;
+  const stderr = (text: string) =>
+    extensions ? extensions.write(text) : streams.stderr.write(text);
   return {
     event: (e) => {
       if (e.detail && !opts.verbose) return;
-      streams.stderr.write(`${stamp()}${elapsed()} ${e.message}\n`);
+      stderr(`${stamp()}${elapsed()} ${e.message}\n`);
     },
-    warn: (message) => streams.stderr.write(`${stamp()}warning: ${message}\n`),
-    result: (_value, human) => streams.stdout.write(human.endsWith('\n') ? human : `${human}\n`),
+    warn: (message) => stderr(`${stamp()}warning: ${message}\n`),
+    result: (_value, human) => {
+      extensions?.finish();
+      streams.stdout.write(human.endsWith('\n') ? human : `${human}\n`);
+    },
     log: (prefix, text) => {
       for (const line of text.split('\n')) {
-        if (line.length > 0) streams.stderr.write(`${stamp()}[${prefix}] ${line}\n`);
+        if (line.length > 0) stderr(`${stamp()}[${prefix}] ${line}\n`);
       }
     },
+    ...(extensions ? { extensions, finish: () => extensions.finish() } : {}),
   };
 }

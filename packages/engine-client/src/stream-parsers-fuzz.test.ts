@@ -3,9 +3,13 @@
  * splits of valid input decode the same, and garbage never throws anything but our typed errors.
  * A failure prints its seed; rerun that seed to reproduce it.
  */
+import { readFileSync } from 'node:fs';
 import { between, prng, randomBytes, randomChunks } from '@imgext/test-support';
 import { describe, expect, it } from 'vitest';
+import { encodeStatusResponse } from '../test/buildkit-status.js';
 import { BuildStreamReader } from './build-stream.js';
+import { decodeStatusResponse } from './buildkit/status-response.js';
+import { TraceTracker } from './buildkit/trace-tracker.js';
 import { BuildError, StreamError } from './errors.js';
 import { FrameDecoder } from './streams/demux.js';
 import { JsonLineDecoder } from './streams/json-lines.js';
@@ -195,6 +199,102 @@ describe('build stream fuzz', () => {
       onlyTyped(seed, [BuildError], () => {
         for (let i = between(random, 1, 12); i > 0; i--) reader.read(randomValue(random));
         reader.finish();
+      });
+    }
+  });
+});
+
+const REAL = ['docker-26.1-success.b64', 'docker-26.1-failure.b64'].flatMap((name) =>
+  readFileSync(new URL(`../test/buildkit-trace/${name}`, import.meta.url), 'utf8')
+    .trim()
+    .split('\n'),
+);
+
+/** A random, valid StatusResponse: a few vertexes in random states and logs with random bytes. */
+function randomTrace(random: () => number): Uint8Array {
+  const digests = ['sha256:a', 'sha256:b', 'sha256:c'];
+  const names = ['[internal] load .dockerignore', '[1/2] FROM x', '[2/2] RUN é🚀', ''];
+  const pick = <T>(list: T[]) => list[between(random, 0, list.length - 1)]!;
+  const time = () => (random() < 0.5 ? undefined : between(random, 0, 2e12));
+  return encodeStatusResponse({
+    vertexes: Array.from({ length: between(random, 0, 3) }, () => ({
+      digest: pick(digests),
+      name: pick(names),
+      cached: random() < 0.3,
+      started: time(),
+      completed: time(),
+      ...(random() < 0.2 ? { error: 'exit code: 1' } : {}),
+    })),
+    logs: Array.from({ length: between(random, 0, 3) }, () => ({
+      vertex: pick(digests),
+      stream: between(random, 1, 2),
+      msg: random() < 0.5 ? randomBytes(random, between(random, 0, 12)) : 'line\nhé🚀\n',
+    })),
+    statuses: random() < 0.3 ? [{ id: 'x', vertex: pick(digests), current: 3, total: 9 }] : [],
+  });
+}
+
+describe('BuildKit trace fuzz', () => {
+  it('valid traces decode and track; all their log bytes come out, whatever the chunking', () => {
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      const random = prng(seed);
+      const tracker = new TraceTracker();
+      const texts = new Map<string, string>();
+      const expected = new Map<string, Buffer[]>();
+      for (let i = between(random, 1, 6); i > 0; i--) {
+        const bytes = randomTrace(random);
+        const status = decodeStatusResponse(bytes);
+        for (const log of status.logs) {
+          const key = `${log.vertex}/${log.stream}`;
+          expected.set(key, [...(expected.get(key) ?? []), Buffer.from(log.msg)]);
+        }
+        for (const e of [...tracker.push(status)])
+          if (e.type === 'vertex-log') {
+            const key = `${e.id}/${e.stream}`;
+            texts.set(key, (texts.get(key) ?? '') + e.text);
+          }
+      }
+      for (const e of tracker.finish())
+        if (e.type === 'vertex-log') {
+          const key = `${e.id}/${e.stream}`;
+          texts.set(key, (texts.get(key) ?? '') + e.text);
+        }
+      // split per vertex and stream only at completions: the same bytes, decoded as a whole
+      for (const [key, chunks] of expected) {
+        const whole = Buffer.concat(chunks).toString('utf8');
+        if (!whole.includes('\ufffd'))
+          expect(texts.get(key) ?? '', `seed ${seed} ${key}`).toBe(whole);
+      }
+      expect(tracker.steps, `seed ${seed}`).toBeGreaterThanOrEqual(tracker.cacheHits);
+    }
+  });
+
+  it('cut, spliced, flipped or random bytes throw nothing but StreamError', () => {
+    for (let seed = 1; seed <= SEEDS; seed++) {
+      const random = prng(seed);
+      // half the time a message a real daemon sent (test/buildkit-trace)
+      const valid =
+        random() < 0.5
+          ? Buffer.from(randomTrace(random))
+          : Buffer.from(REAL[between(random, 0, REAL.length - 1)]!, 'base64');
+      if (random() < 0.5 && valid.length > 0) {
+        for (let i = between(random, 1, 3); i > 0; i--) {
+          valid[between(random, 0, valid.length - 1)] = between(random, 0, 255);
+        }
+      }
+      const mode = between(random, 0, 3);
+      const data =
+        mode === 0
+          ? valid.subarray(0, between(random, 0, valid.length))
+          : mode === 1
+            ? Buffer.concat(randomChunks(random, valid, 9).filter(() => random() < 0.8))
+            : mode === 2
+              ? Buffer.concat([valid, randomBytes(random, between(random, 1, 16))])
+              : randomBytes(random, between(random, 0, 64));
+      const tracker = new TraceTracker();
+      onlyTyped(seed, [StreamError], () => {
+        tracker.readBytes(data);
+        tracker.finish();
       });
     }
   });

@@ -1,14 +1,37 @@
 /** How the extender's events look on the command line (shared by `imgext build` and `imgext extend`). */
 import type { ExtenderEvent } from '@imgext/extender';
 import type { Output } from '../command.js';
+import { vertexLabel, vertexStatus } from './extension-progress.js';
 
 export function renderExtenderEvent(output: Output, e: ExtenderEvent): void {
+  // on a terminal, BuildKit steps and their output are drawn live
+  if (output.extensions?.handle(e)) return;
   switch (e.type) {
     case 'extension.start':
       output.event({
         type: 'extension.start',
         message: `applying ${e.kind}.Dockerfile of ${e.extension}`,
         data: { kind: e.kind, extension: e.extension },
+      });
+      break;
+    case 'extension.vertex':
+      // for people: one line when a step ends (done, CACHED, ERROR); starts and BuildKit's
+      // internal steps only with --verbose; --json has every change
+      output.event({
+        type: 'extension.vertex',
+        message: `${vertexLabel(e)} ${e.name}  ${vertexStatus(e)}${e.error ? `: ${e.error}` : ''}`,
+        data: {
+          kind: e.kind,
+          extension: e.extension,
+          id: e.id,
+          name: e.name,
+          internal: e.internal,
+          state: e.state,
+          ...(e.startedAt !== undefined ? { startedAt: e.startedAt } : {}),
+          ...(e.completedAt !== undefined ? { completedAt: e.completedAt } : {}),
+          ...(e.error !== undefined ? { error: e.error } : {}),
+        },
+        detail: e.state === 'started' || (e.internal && e.state !== 'error'),
       });
       break;
     case 'extension.output':
