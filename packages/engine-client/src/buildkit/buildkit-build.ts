@@ -31,7 +31,7 @@ import { diffCopyHandler } from './diff-copy.js';
 import type { GrpcHandler } from './grpc-server.js';
 import { HEALTH_CHECK, healthCheckHandler } from './health-service.js';
 import { BuildkitSession } from './session.js';
-import { TraceTracker } from './trace-interim.js';
+import { TraceTracker } from './trace-tracker.js';
 
 export const FILESYNC_DIFFCOPY = '/moby.filesync.v1.FileSync/DiffCopy';
 /** The local names the Dockerfile frontend asks for with `remote=client-session`. */
