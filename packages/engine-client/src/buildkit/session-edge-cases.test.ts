@@ -14,6 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
+import { waitUntil } from '@imgext/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DockerConfigDir } from '../../test/connection/docker-config-dir.js';
 import {
@@ -27,7 +28,7 @@ import {
 } from '../../test/fake-buildkit.js';
 import type { BuildProgressEvent, EngineClientOptions } from '../api.js';
 import { EngineClient } from '../client.js';
-import { BuildError, LocalFileError } from '../errors.js';
+import { AbortedError, BuildError, LocalFileError } from '../errors.js';
 import { GoMode } from './file-mode.js';
 
 const IMAGE = `sha256:${'ab'.repeat(32)}`;
@@ -153,6 +154,32 @@ describe('BuildKit session edge cases (fake daemon)', () => {
     expect(
       fake!.requests.some((r) => /^POST \/v1\.45\/build\/cancel\?id=[0-9a-f-]{36}$/.test(r)),
     ).toBe(true);
+  });
+
+  it('aborting cancels the build by its ID and closes the session', async () => {
+    const controller = new AbortController();
+    let sessionClosed = false;
+    const c = await start(async (_req, res, session) => {
+      session.socket.on('close', () => {
+        sessionClosed = true;
+      });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(line({ stream: 'running\n' }));
+      controller.abort();
+    });
+    const err = await c.images
+      .build(
+        { files: { Dockerfile: 'FROM scratch\n' } },
+        { builder: 'buildkit', signal: controller.signal },
+      )
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AbortedError);
+    const build = fake!.requests.find((r) => r.startsWith('POST /v1.45/build?'))!;
+    const buildId = new URL(`http://x${build.slice(5)}`).searchParams.get('buildid');
+    expect(buildId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(fake!.requests).toContain(`POST /v1.45/build/cancel?id=${buildId}`);
+    // our end is closed when the call rejects; the daemon's end sees it a moment later
+    await waitUntil(() => sessionClosed, { what: 'the daemon to see the session close' });
   });
 
   /** The daemon asks for `name` after `beforeRequest` ran; returns the ERR text it got. */
