@@ -173,7 +173,9 @@ export class ContextSource {
     if (rel === '') {
       for (const [name, content] of this.#files) out.set(name, { kind: 'virtual', name, content });
     }
-    return [...out].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const keyed = [...out].map((entry) => ({ key: Buffer.from(entry[0]), entry }));
+    keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+    return keyed.map((k) => k.entry);
   }
 
   async #entry(node: Node, path: string): Promise<(ContextEntry & { inode?: string }) | undefined> {
