@@ -162,3 +162,34 @@ export async function readListing(call: FakeDiffCopy): Promise<FsPacket[]> {
 }
 
 export { PacketType };
+
+/** A unary call from the fake daemon: the answer's message (if any) and status. */
+export async function unary(
+  h2: ClientHttp2Session,
+  path: string,
+  request: Uint8Array,
+): Promise<{ message: Uint8Array | undefined; code: number; text: string }> {
+  const stream = h2.request({
+    ':method': 'POST',
+    ':path': path,
+    'content-type': 'application/grpc',
+    te: 'trailers',
+  });
+  stream.end(grpcFrame(request));
+  const reader = new GrpcFrameReader();
+  const messages: Uint8Array[] = [];
+  let status = { code: -1, text: '' };
+  const take = (headers: Record<string, unknown>) => {
+    if (headers['grpc-status'] !== undefined) {
+      status = {
+        code: Number(headers['grpc-status']),
+        text: decodeURIComponent(String(headers['grpc-message'] ?? '')),
+      };
+    }
+  };
+  stream.on('response', take);
+  stream.on('trailers', take);
+  stream.on('data', (chunk: Buffer) => messages.push(...reader.push(chunk)));
+  await new Promise<void>((resolve) => stream.on('close', () => resolve()));
+  return { message: messages[0], ...status };
+}

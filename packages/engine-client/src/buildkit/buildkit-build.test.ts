@@ -22,6 +22,8 @@ import {
   waitUntil,
 } from '@imgext/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startBasicAuthRegistry } from '../../test/basic-auth-registry.js';
+import { DockerConfigDir } from '../../test/connection/docker-config-dir.js';
 import type { BuildOptions, BuildProgressEvent, DirectoryContext } from '../api.js';
 import { EngineClient } from '../client.js';
 import { AbortedError, BuildError, BuildkitUnavailableError } from '../errors.js';
@@ -47,6 +49,7 @@ function processesWith(marker: string): number[] {
 }
 
 const engines = testEngines();
+const REGISTRY = process.env.IMGEXT_REGISTRY ?? '127.0.0.1:5000';
 
 describe.each(engines.filter((e) => !e.podman))('BuildKit builds on $name', (engine) => {
   const client = new EngineClient({ host: engine.host });
@@ -158,6 +161,50 @@ describe.each(engines.filter((e) => !e.podman))('BuildKit builds on $name', (eng
     expect(
       events.some((e) => e.type === 'vertex-log' && e.text.trimEnd() === 'SAID hi there'),
     ).toBe(true);
+  });
+
+  it('pulls a base from a registry that wants a password with the docker config credentials', async () => {
+    const registry = await startBasicAuthRegistry(REGISTRY, 'builder', 'pull-s3cret');
+    const config = new DockerConfigDir().writeConfig({
+      auths: {
+        [registry.host]: { auth: Buffer.from('builder:pull-s3cret').toString('base64') },
+      },
+    });
+    const withCreds = new EngineClient({ host: engine.host, configDir: config.path });
+    const anonymous = new EngineClient({
+      host: engine.host,
+      configDir: new DockerConfigDir().path,
+    });
+    const pushed = `${REGISTRY}/${repo}:registry-base`;
+    try {
+      await client.images.tag(BUILD_IMAGE, `${REGISTRY}/${repo}`, 'registry-base');
+      await client.images.push(pushed);
+      const context = {
+        files: { Dockerfile: `FROM ${registry.host}/${repo}:registry-base\nLABEL pulled=yes\n` },
+      };
+      const events: BuildProgressEvent[] = [];
+      const result = await withCreds.images.build(context, {
+        builder: 'buildkit',
+        pull: true,
+        tags: [`${repo}:from-registry`],
+        onProgress: (e) => events.push(e),
+      });
+      expect(result.imageId).toMatch(/^sha256:/);
+      expect(registry.accepted).toBeGreaterThan(0);
+      expect(JSON.stringify(events)).not.toContain('pull-s3cret');
+      // without the credentials the same pull is refused: they were what let it through
+      const err = await anonymous.images
+        .build(context, { builder: 'buildkit', pull: true, tags: [`${repo}:anonymous`] })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(BuildError);
+      expect((err as Error).message).toMatch(/401|unauthorized|authoriz/i);
+    } finally {
+      await withCreds.close();
+      await anonymous.close();
+      await registry.close();
+      config.remove();
+      await client.images.remove(pushed, { force: true }).catch(() => undefined);
+    }
   });
 
   it('a second identical build is served from the cache, step by step', async () => {

@@ -189,8 +189,9 @@ export async function buildkitBuild(
       transcript,
     });
   }
-  if (dropped) throw sessionDropped(dropped, transcript);
   if (!imageId) {
+    // a session that went before the image was reported is why the build ended without it
+    if (dropped) throw sessionDropped(dropped, transcript);
     throw new StreamError(
       'the BuildKit build ended without reporting an image ID (moby.image.id)',
       {

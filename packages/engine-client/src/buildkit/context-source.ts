@@ -7,7 +7,7 @@
  * `files` overlay the directory's root: a name there replaces the same name in `dir`.
  */
 import { type BigIntStats, createReadStream } from 'node:fs';
-import { lstat, readdir, readlink, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { DirectoryContext } from '../api.js';
 import {
@@ -173,7 +173,9 @@ export class ContextSource {
     if (rel === '') {
       for (const [name, content] of this.#files) out.set(name, { kind: 'virtual', name, content });
     }
-    return [...out].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    const keyed = [...out].map((entry) => ({ key: Buffer.from(entry[0]), entry }));
+    keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+    return keyed.map((k) => k.entry);
   }
 
   async #entry(node: Node, path: string): Promise<(ContextEntry & { inode?: string }) | undefined> {
@@ -229,7 +231,7 @@ export class ContextSource {
       stat: fsStat,
       source: abs,
       // a socket travels as an empty regular file, as with fsutil
-      read: () => (regular && !s.isSocket() ? readChunks(abs) : NO_CONTENT),
+      read: () => (regular && !s.isSocket() ? readChunks(abs, s.size) : NO_CONTENT),
       ...(!isDir && s.nlink > 1n ? { inode: `${s.dev}:${s.ino}` } : {}),
     };
   }
@@ -318,7 +320,14 @@ async function* chunksOf(content: Uint8Array): AsyncGenerator<Uint8Array> {
   for (let i = 0; i < content.length; i += DATA_CHUNK) yield content.subarray(i, i + DATA_CHUNK);
 }
 
-async function* readChunks(abs: string): AsyncGenerator<Uint8Array> {
+/** Files up to this size are read in one go: a stream per small file costs more than the read. */
+const WHOLE_READ_LIMIT = 1024 * 1024;
+
+async function* readChunks(abs: string, size: bigint): AsyncGenerator<Uint8Array> {
+  if (size <= BigInt(WHOLE_READ_LIMIT)) {
+    yield* chunksOf(await readFile(abs));
+    return;
+  }
   const stream = createReadStream(abs, { highWaterMark: DATA_CHUNK });
   try {
     for await (const chunk of stream) yield chunk as Buffer;

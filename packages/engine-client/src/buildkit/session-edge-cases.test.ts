@@ -13,7 +13,10 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BinaryReader } from '@bufbuild/protobuf/wire';
+import { waitUntil } from '@imgext/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DockerConfigDir } from '../../test/connection/docker-config-dir.js';
 import {
   diffCopy,
   type FakeBuildkit,
@@ -21,12 +24,27 @@ import {
   line,
   PacketType,
   readListing,
+  unary,
 } from '../../test/fake-buildkit.js';
+import type { BuildProgressEvent, EngineClientOptions } from '../api.js';
 import { EngineClient } from '../client.js';
-import { BuildError, LocalFileError } from '../errors.js';
+import { AbortedError, BuildError, LocalFileError } from '../errors.js';
 import { GoMode } from './file-mode.js';
 
 const IMAGE = `sha256:${'ab'.repeat(32)}`;
+
+/** CredentialsResponse{Username = 1, Secret = 2}, as the daemon reads it. */
+function credentials(bytes: Uint8Array | undefined): { username: string; secret: string } {
+  const out = { username: '', secret: '' };
+  const r = new BinaryReader(bytes ?? new Uint8Array());
+  while (r.pos < r.len) {
+    const [field, wire] = r.tag();
+    if (field === 1) out.username = r.string();
+    else if (field === 2) out.secret = r.string();
+    else r.skip(wire, field);
+  }
+  return out;
+}
 
 describe('BuildKit session edge cases (fake daemon)', () => {
   let dir: string;
@@ -45,9 +63,12 @@ describe('BuildKit session edge cases (fake daemon)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const start = async (onBuild: Parameters<typeof fakeBuildkit>[0]) => {
+  const start = async (
+    onBuild: Parameters<typeof fakeBuildkit>[0],
+    options: EngineClientOptions = {},
+  ) => {
     fake = await fakeBuildkit(onBuild);
-    client = new EngineClient({ host: fake.host });
+    client = new EngineClient({ ...options, host: fake.host });
     return client;
   };
 
@@ -133,6 +154,32 @@ describe('BuildKit session edge cases (fake daemon)', () => {
     expect(
       fake!.requests.some((r) => /^POST \/v1\.45\/build\/cancel\?id=[0-9a-f-]{36}$/.test(r)),
     ).toBe(true);
+  });
+
+  it('aborting cancels the build by its ID and closes the session', async () => {
+    const controller = new AbortController();
+    let sessionClosed = false;
+    const c = await start(async (_req, res, session) => {
+      session.socket.on('close', () => {
+        sessionClosed = true;
+      });
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write(line({ stream: 'running\n' }));
+      controller.abort();
+    });
+    const err = await c.images
+      .build(
+        { files: { Dockerfile: 'FROM scratch\n' } },
+        { builder: 'buildkit', signal: controller.signal },
+      )
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AbortedError);
+    const build = fake!.requests.find((r) => r.startsWith('POST /v1.45/build?'))!;
+    const buildId = new URL(`http://x${build.slice(5)}`).searchParams.get('buildid');
+    expect(buildId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(fake!.requests).toContain(`POST /v1.45/build/cancel?id=${buildId}`);
+    // our end is closed when the call rejects; the daemon's end sees it a moment later
+    await waitUntil(() => sessionClosed, { what: 'the daemon to see the session close' });
   });
 
   /** The daemon asks for `name` after `beforeRequest` ran; returns the ERR text it got. */
@@ -229,5 +276,58 @@ describe('BuildKit session edge cases (fake daemon)', () => {
       { path: 'loop-b', mode: GoMode.SYMLINK + 0o777, linkname: 'loop-a' },
     ]);
     expect(status?.code).toBe(0);
+  });
+
+  it('answers Credentials for the one host asked from the docker config, and Unimplemented for tokens', async () => {
+    const config = new DockerConfigDir().writeConfig({
+      auths: { '127.0.0.1:5000': { auth: Buffer.from('builder:s3cret').toString('base64') } },
+      credHelpers: { 'broken.example': 'not-installed' },
+    });
+    const answers: Record<string, { message: Uint8Array | undefined; code: number }> = {};
+    const host = (name: string) =>
+      Buffer.concat([Buffer.from([0x0a, name.length]), Buffer.from(name)]);
+    try {
+      const events: BuildProgressEvent[] = [];
+      const c = await start(
+        async (_req, res, session) => {
+          for (const name of ['127.0.0.1:5000', 'elsewhere.example', 'broken.example']) {
+            answers[name] = await unary(
+              session.h2,
+              '/moby.filesync.v1.Auth/Credentials',
+              host(name),
+            );
+          }
+          answers.token = await unary(session.h2, '/moby.filesync.v1.Auth/FetchToken', host('x'));
+          answers.unknown = await unary(
+            session.h2,
+            '/moby.secrets.v1.Secrets/GetSecret',
+            host('x'),
+          );
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(line({ id: 'moby.image.id', aux: { ID: IMAGE } }));
+        },
+        { configDir: config.path },
+      );
+      await c.images.build(
+        { files: { Dockerfile: 'FROM scratch\n' } },
+        { builder: 'buildkit', onProgress: (e) => events.push(e) },
+      );
+      expect(answers['127.0.0.1:5000']!.code).toBe(0);
+      expect(credentials(answers['127.0.0.1:5000']!.message)).toEqual({
+        username: 'builder',
+        secret: 's3cret',
+      });
+      expect(answers['elsewhere.example']).toMatchObject({ code: 0 });
+      expect(answers['elsewhere.example']!.message?.length ?? 0).toBe(0);
+      expect(answers['broken.example']).toMatchObject({ code: 0 });
+      expect(answers.token).toMatchObject({ code: 12 });
+      expect(answers.unknown).toMatchObject({ code: 12 });
+      const warnings = events.filter((e) => e.type === 'warning');
+      expect(warnings).toHaveLength(1);
+      expect(JSON.stringify(warnings)).toContain('broken.example');
+      expect(JSON.stringify(events)).not.toContain('s3cret');
+    } finally {
+      config.remove();
+    }
   });
 });
