@@ -23,6 +23,10 @@ export const buildkitBuilder: DockerfileBuilder = {
     const { engine, kind, dockerfile: d } = b;
     const call = b.signal ? { signal: b.signal } : {};
     const extension = d.extensionId;
+    // The base tag is ours, not the user's: steps show the base as its short image ID.
+    const shortBase = b.baseImageId.replace(/^sha256:/, '').slice(0, 12);
+    const display = (name: string) =>
+      name.replace(/imgext\.local\/hold\/base:[0-9a-f]{64}(@sha256:[0-9a-f]{64})?/g, shortBase);
     const build = (base: string) =>
       engine.images.build(
         { ...(b.dir ? { dir: b.dir } : {}), files: { [DOCKERFILE]: b.text } },
@@ -70,7 +74,7 @@ export const buildkitBuilder: DockerfileBuilder = {
           kind,
           extension,
           id: e.id,
-          name: e.name,
+          name: display(e.name),
           internal: e.name.startsWith('[internal]'),
           state: e.state,
           ...(e.startedAt !== undefined ? { startedAt: e.startedAt } : {}),
