@@ -2,21 +2,29 @@
 import type { EngineClientApi } from '@imgext/engine-client';
 import type { ChainResult } from './apply-chain.js';
 import { cacheTag } from './cache-tags.js';
-import { ancestry, parentOf, removeQuietly, retireImage } from './untagged-images.js';
+import {
+  ancestry,
+  type NotRemoved,
+  parentOf,
+  removeOrReport,
+  retireImage,
+} from './untagged-images.js';
 
 /**
  * Removes what `applyChain` superseded: each image a cache tag moved away from, the later
  * Dockerfiles' cached results built on it (their tags, then their images), and the untagged steps
  * below them down to the steps the new chain still shares (or a tagged image, or one something
  * else holds). Costs an inspect and a removal per image (~0.1 s each on the containerd store),
- * which is why the chain leaves it to the caller.
+ * which is why the chain leaves it to the caller. A cache tag the daemon keeps (the last one of an
+ * image a container uses) comes back in `notRemoved`; the walks below stop at such images.
  */
 export async function retireSuperseded(
   engine: EngineClientApi,
   chain: Pick<ChainResult, 'imageId' | 'superseded'>,
   opts: { signal?: AbortSignal } = {},
-): Promise<number> {
-  if (chain.superseded.length === 0) return 0;
+): Promise<{ removed: number; notRemoved: NotRemoved[] }> {
+  const notRemoved: NotRemoved[] = [];
+  if (chain.superseded.length === 0) return { removed: 0, notRemoved };
   const keep = await ancestry(engine, chain.imageId, opts);
   let removed = 0;
   for (const s of chain.superseded) {
@@ -30,7 +38,7 @@ export async function retireSuperseded(
       const image = await engine.images.find(ref, opts);
       if (!image || keep.has(image.Id)) break;
       roots.push({ id: image.Id, parent: parentOf(image) });
-      await removeQuietly(engine, ref, opts);
+      await removeOrReport(engine, ref, notRemoved, opts);
       base = image.Id;
     }
     // Downstream first: each walk climbs into the chain before it.
@@ -40,5 +48,5 @@ export async function retireSuperseded(
       if (from) removed += await retireImage(engine, from, keep, opts);
     }
   }
-  return removed;
+  return { removed, notRemoved };
 }
