@@ -12,6 +12,43 @@ import type { BuildEvent } from './build-events.js';
 import { cacheVolumes } from './cache-volumes.js';
 
 const image = 'imgext-test/lifecycle-build-app:latest';
+
+/**
+ * The containers and volumes of the sessions `events` tell of that still exist: by the session
+ * label of each session whose resources the events name, never every session on the engine
+ * (other test files build on it at the same time).
+ */
+async function sessionLeftovers(events: BuildEvent[]): Promise<string[]> {
+  const created = events.flatMap((e) =>
+    e.type === 'lifecycle' && e.event.type === 'resource' && e.event.action === 'created'
+      ? [e.event]
+      : [],
+  );
+  const ids = new Set(
+    created.flatMap((r) => /^imgext-([0-9a-f]+)-layers$/.exec(r.name)?.slice(1) ?? []),
+  );
+  if (ids.size === 0) throw new Error('the events named no session volume');
+  const left: string[] = [];
+  for (const id of ids) {
+    const filters = { label: [`${SESSION_LABEL}=${id}`] };
+    for (const c of await client.containers.list({ all: true, filters }))
+      left.push(`container ${c.Names[0] ?? c.Id}`);
+    for (const v of await client.volumes.list({ filters })) left.push(`volume ${v.Name}`);
+  }
+  // And by name, what the events said was created, whatever its labels.
+  for (const r of created) {
+    const exists =
+      r.kind === 'volume'
+        ? await client.volumes.inspect(r.name).then(
+            () => true,
+            () => false,
+          )
+        : (await client.containers.list({ all: true, filters: { name: [`^/${r.name}$`] } }))
+            .length > 0;
+    if (exists && !left.includes(`${r.kind} ${r.name}`)) left.push(`${r.kind} ${r.name}`);
+  }
+  return left;
+}
 let client: EngineClient;
 let app: string | undefined;
 
@@ -93,9 +130,7 @@ describe('buildApp', () => {
       e.type === 'extender' && e.event.type === 'extension.applied' ? [e.event.extension] : [],
     );
     expect(applied.sort()).toEqual(['imgext-samples/build-tool', 'imgext-samples/run-tool']);
-    const filters = { label: [SESSION_LABEL] };
-    expect(await client.containers.list({ all: true, filters })).toEqual([]);
-    expect(await client.volumes.list({ filters })).toEqual([]);
+    expect(await sessionLeftovers(events)).toEqual([]);
   });
 
   it('a builder the daemon lacks with pull policy never: ERR_BUILDER_NOT_FOUND, no event', async () => {
