@@ -4,7 +4,7 @@
  * holds, and remove what a test made.
  */
 
-import { cacheVolumes } from '@imgext/build';
+import { cacheVolumes, LOCK_LABEL } from '@imgext/build';
 import type { EngineClient } from '@imgext/engine-client';
 import { SESSION_LABEL } from '@imgext/lifecycle';
 import { captureOutput, removeDirIfAny, SAMPLE_BUILDER } from '@imgext/test-support';
@@ -75,14 +75,22 @@ export function sessionFilters(image: string): { label: string[] } {
 
 /**
  * What imgext builds of `image` leave in the daemon: containers and volumes of their sessions
- * (this test's own only, see sessionFilters), and whether `image` exists.
+ * (this test's own only, see sessionFilters) and the lock on its caches, and whether `image`
+ * exists.
  */
 export async function leftovers(
   client: EngineClient,
   image: string,
 ): Promise<{ containers: number; volumes: number; image: boolean }> {
   const filters = sessionFilters(image);
-  const containers = await client.containers.list({ all: true, filters });
+  const containers = [
+    ...(await client.containers.list({ all: true, filters })),
+    // The lock on the image's caches (build-lock.ts), held while a build of it runs.
+    ...(await client.containers.list({
+      all: true,
+      filters: { label: [`${LOCK_LABEL}=${image}`] },
+    })),
+  ];
   const volumes = await client.volumes.list({ filters });
   return {
     containers: containers.length,
