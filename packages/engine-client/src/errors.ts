@@ -219,6 +219,7 @@ export type EngineErrorCode =
   | EngineTimeoutError['code']
   | ApiVersionTooOldError['code']
   | BuildError['code']
+  | 'ENGINE_INVALID_IGNORE_PATTERN'
   | PullError['code']
   | StreamError['code']
   | AbortedError['code']

@@ -4,6 +4,13 @@ export { CredentialHelperError } from './auth/credential-helper-error.js';
 export { EngineClient } from './client.js';
 export { EndpointConfigError } from './connection/endpoint-config-error.js';
 export {
+  compileIgnorePatterns,
+  type IgnoreMatcher,
+  type IgnorePattern,
+  IgnorePatternError,
+  parseDockerignore,
+} from './context/ignore-patterns.js';
+export {
   AbortedError,
   ApiVersionTooOldError,
   BadRequestError,

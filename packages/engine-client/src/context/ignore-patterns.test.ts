@@ -95,7 +95,7 @@ describe('compileIgnorePatterns: one pattern (moby patternmatcher semantics)', (
   it('rejects malformed patterns naming them', () => {
     for (const bad of ['[', 'a[b', 'x\\', '[]a]']) {
       expect(() => compileIgnorePatterns([bad]), bad).toThrow(
-        expect.objectContaining({ code: 'ERR_INVALID_IGNORE_PATTERN', pattern: bad }),
+        expect.objectContaining({ code: 'ENGINE_INVALID_IGNORE_PATTERN', pattern: bad }),
       );
     }
   });
@@ -161,5 +161,17 @@ describe('cleanPath', () => {
     expect(cleanPath('a/../../b')).toBe('../b');
     expect(cleanPath('/../a')).toBe('/a');
     expect(cleanPath('/')).toBe('/');
+  });
+});
+
+describe('mayMatchInside', () => {
+  it('is true only where a pattern could reach below the directory', () => {
+    const m = compileIgnorePatterns(['src/app/*.ts', 'Dockerfile', '!src/app/x.ts']);
+    expect(m.mayMatchInside('src')).toBe(true);
+    expect(m.mayMatchInside('src/app')).toBe(true);
+    expect(m.mayMatchInside('docs')).toBe(false);
+    expect(m.mayMatchInside('src/lib')).toBe(false);
+    expect(compileIgnorePatterns(['**/*.go']).mayMatchInside('anything')).toBe(true);
+    expect(compileIgnorePatterns(['a*/b']).mayMatchInside('abc')).toBe(true);
   });
 });

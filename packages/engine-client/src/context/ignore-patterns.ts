@@ -6,15 +6,15 @@
  * matches everything below it.
  */
 import { posix } from 'node:path';
+import { EngineError } from '../errors.js';
 
 /** A pattern that cannot be compiled (an unclosed `[`, a trailing `\`, a lone `!`). */
-export class IgnorePatternError extends Error {
-  readonly code = 'ERR_INVALID_IGNORE_PATTERN';
+export class IgnorePatternError extends EngineError {
+  override readonly code = 'ENGINE_INVALID_IGNORE_PATTERN';
   readonly pattern: string;
 
   constructor(pattern: string, reason: string) {
     super(`invalid ignore pattern ${JSON.stringify(pattern)}: ${reason}`);
-    this.name = 'IgnorePatternError';
     this.pattern = pattern;
   }
 }
@@ -68,6 +68,11 @@ export interface IgnoreMatcher {
    * something below it (the walker must then descend and test each entry).
    */
   canSkipDirectory(dir: string): boolean;
+  /**
+   * Whether some pattern (not a `!` one) might match a path below `dir`: used for include
+   * patterns, where an unmatched directory can be skipped whole only when none can.
+   */
+  mayMatchInside(dir: string): boolean;
 }
 
 /** Compiles patterns (as returned by {@link parseDockerignore}, or exclude patterns given by hand). */
@@ -114,6 +119,10 @@ export function compileIgnorePatterns(patterns: readonly string[]): IgnoreMatche
         if (pattern.mayMatchBelow(d)) return false;
       }
       return true;
+    },
+    mayMatchInside(dir: string): boolean {
+      const d = cleanPath(dir);
+      return compiled.some((pattern) => !pattern.exclusion && pattern.mayMatchBelow(d));
     },
   };
 }
