@@ -4,9 +4,17 @@
  */
 import { EngineClient } from '@imgext/engine-client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUILD_IMAGE, CLEANUP_TIMEOUT, Leftovers, testEngines } from '../test/helpers.js';
+import {
+  BUILD_IMAGE,
+  buildDockerfile,
+  CLEANUP_TIMEOUT,
+  Leftovers,
+  tempTree,
+  testEngines,
+} from '../test/helpers.js';
 import { buildContext, CONTEXT_DOCKERFILE } from './build-context.js';
 import { CACHE_REPOSITORY_PREFIX, pruneCache } from './cache-tags.js';
+import { extend } from './extend.js';
 import { type CleanupFailure, ExtendSession } from './extend-session.js';
 import { holdTag } from './hold.js';
 import { removeCommitted } from './untagged-images.js';
@@ -87,5 +95,40 @@ describe.each(testEngines())('clean-up reports on $name', ({ host }) => {
     const pruned = await pruneCache(engine, { prefix: ref.split(':')[0]! });
     expect(pruned.removed).toEqual([]);
     expect(pruned.notRemoved.map((n) => n.ref)).toEqual([ref]);
+  });
+
+  it('ExtendSession reports a superseded cache image a container uses', async () => {
+    const base = await image(5);
+    const generatedDir = await tempTree({
+      'imgext-test_superseded/build.Dockerfile': buildDockerfile(
+        'ARG build_id',
+        'RUN echo "$build_id" > /tmp/superseded',
+      ),
+    });
+    left.dirs.add(generatedDir);
+    const apply = async () => {
+      const result = await extend({
+        engine,
+        kind: 'build',
+        generatedDir,
+        platformApi: '0.13',
+        baseImage: base,
+        networkMode: 'none',
+      });
+      left.chain('build', result);
+      return result;
+    };
+    const first = await apply();
+    await use(first.imageId);
+    const second = await apply(); // a new build_id: the cache tag moves to a new image
+    expect(second.superseded.map((s) => s.imageId)).toEqual([first.imageId]);
+    const failures: CleanupFailure[] = [];
+    const session = new ExtendSession(engine, `test-${run}-superseded`, {
+      onCleanupFailed: (f) => failures.push(f),
+    });
+    session.retire(second);
+    await session.close();
+    expect(failures.map((f) => f.what)).toEqual([first.imageId]);
+    expect(await engine.images.find(first.imageId)).toBeDefined();
   });
 });

@@ -15,8 +15,9 @@ import {
  * Dockerfiles' cached results built on it (their tags, then their images), and the untagged steps
  * below them down to the steps the new chain still shares (or a tagged image, or one something
  * else holds). Costs an inspect and a removal per image (~0.1 s each on the containerd store),
- * which is why the chain leaves it to the caller. A cache tag the daemon keeps (the last one of an
- * image a container uses) comes back in `notRemoved`; the walks below stop at such images.
+ * which is why the chain leaves it to the caller. A cache tag or superseded image the daemon keeps
+ * (a container uses it) comes back in `notRemoved`; the walks below them stop quietly at shared
+ * steps.
  */
 export async function retireSuperseded(
   engine: EngineClientApi,
@@ -44,8 +45,9 @@ export async function retireSuperseded(
     // Downstream first: each walk climbs into the chain before it.
     for (const { id, parent } of roots.reverse()) {
       const gone = !(await engine.images.find(id, opts));
-      const from = gone ? parent : id;
-      if (from) removed += await retireImage(engine, from, keep, opts);
+      // The superseded image itself is expected to go: a refusal (a container uses it) is reported.
+      if (!gone) removed += await retireImage(engine, id, keep, opts, notRemoved);
+      else if (parent) removed += await retireImage(engine, parent, keep, opts);
     }
   }
   return { removed, notRemoved };

@@ -176,19 +176,25 @@ export async function ancestry(
  * Removes `id` if no tag holds it, then each untagged parent in turn, stopping at a tagged image,
  * at one in `keep` (steps the caller still builds on), or at one the daemon refuses (in use; on
  * the classic store, one with other children). On the classic store the daemon removes the
- * untagged parents itself, and the walk ends at once.
+ * untagged parents itself, and the walk ends at once. With `notRemoved`, a refusal of `id`
+ * itself is reported there (its parents stopping the walk are shared steps, not failures).
  */
 export async function retireImage(
   engine: EngineClientApi,
   id: string,
   keep: ReadonlySet<string>,
   opts: Call = {},
+  notRemoved?: NotRemoved[],
 ): Promise<number> {
   let removed = 0;
   for (let at: string | undefined = id; at && !keep.has(at); ) {
     const image = await engine.images.find(at, opts);
     if (!image || keep.has(image.Id) || tagsOf(image).length > 0) break;
-    if (!(await removeQuietly(engine, image.Id, opts))) break;
+    const gone =
+      notRemoved && at === id
+        ? await removeOrReport(engine, image.Id, notRemoved, opts)
+        : await removeQuietly(engine, image.Id, opts);
+    if (!gone) break;
     removed++;
     at = parentOf(image);
   }
