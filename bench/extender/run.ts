@@ -77,7 +77,7 @@ async function viaImgext(dir: string, n: number, base: string): Promise<number> 
   const ms = performance.now() - t;
   if (result.superseded.length > 0) {
     const r = performance.now();
-    const images = await retireSuperseded(engine, result);
+    const { removed: images } = await retireSuperseded(engine, result);
     retired.push({ n, ms: performance.now() - r, images });
   }
   return ms;

@@ -32,7 +32,65 @@ ping_socket() {
   [ "$(curl -s --max-time 2 --unix-socket "$1" http://localhost/_ping 2>/dev/null)" = OK ]
 }
 
-pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+# Answers 0 when process $1 runs: a zombie (exited, never reaped, as the orphans of a pid 1 that
+# does not reap are) does not.
+pid_alive() {
+  [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null || return 1
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [ "${stat%% *}" != Z ]
+}
+
+# The start time of process $1 (clock ticks since boot, field 22 of /proc/PID/stat), or nothing:
+# with the pid, it names one process, never a later one that got the same pid.
+proc_start() {
+  local stat fields
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+  read -r -a fields <<<"${stat##*) }"
+  printf '%s\n' "${fields[19]}"
+}
+
+# Every process as "PID PPID SID START" (START as proc_start), zombies left out.
+proc_table() {
+  local f stat pid fields
+  for f in /proc/[0-9]*/stat; do
+    { stat=$(<"$f"); } 2>/dev/null || continue
+    pid=${f#/proc/}
+    read -r -a fields <<<"${stat##*) }"
+    [ "${fields[0]}" = Z ] && continue
+    printf '%s %s %s %s\n' "${pid%/stat}" "${fields[1]}" "${fields[3]}" "${fields[19]}"
+  done
+}
+
+# Stops the processes listed as "PID START" lines in $1 that still run with that start time:
+# TERM, then KILL after $2 seconds (default 10). A pid reused since by another process is spared.
+stop_processes() {
+  local list=$1 grace=${2:-10} pid start p i=0
+  local -a running=() left=()
+  while read -r pid start; do
+    [ -n "$pid" ] || continue
+    if [ "$(proc_start "$pid")" = "$start" ] && pid_alive "$pid"; then
+      running+=("$pid:$start")
+      kill -TERM "$pid" 2>/dev/null || true
+    fi
+  done <<<"$list"
+  while :; do
+    left=()
+    for p in "${running[@]}"; do
+      pid=${p%%:*} start=${p#*:}
+      [ "$(proc_start "$pid")" = "$start" ] && pid_alive "$pid" && left+=("$p")
+    done
+    [ ${#left[@]} -eq 0 ] && return 0
+    [ $i -ge $((grace * 10)) ] && break
+    sleep 0.1
+    i=$((i + 1))
+  done
+  for p in "${left[@]}"; do
+    say "pid ${p%%:*} did not stop in ${grace}s; killing it"
+    kill -KILL "${p%%:*}" 2>/dev/null || true
+  done
+}
 pid_from() { [ -f "$1" ] && cat "$1" 2>/dev/null || true; }
 
 # Stops the process whose pid is in file $1: TERM, then KILL after $2 seconds (default 20).

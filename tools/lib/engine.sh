@@ -110,6 +110,9 @@ engine_up() {
   docker-26.1-classic) start_dockerd "$name" "$(ensure_docker26)" classic ;;
   podman) start_podman "$name" ;;
   esac
+  # With its pid, the launcher's start time names this engine's processes at engine_down
+  # (engine_processes): a process that got one of their pids later is never one of them.
+  proc_start "$(pid_from "$dir/engine.pid")" >"$dir/engine.start"
   local i=0 pid
   pid=$(pid_from "$dir/engine.pid")
   while ! ping_socket "$sock"; do
@@ -194,19 +197,76 @@ CONF
   echo $! >"$dir/engine.pid"
 }
 
-# Stops engine $1 and whatever it left (its containerd, mounts).
+# The processes engine $1 started that still run, as "PID START" lines (START as proc_start),
+# found by pid, never by command line alone (a `tail -f` of the engine's log or an editor in its
+# folder is left alone), and only those that started no earlier than the launcher:
+# - the launcher (engine.pid), its descendants, and the other members of their sessions (dockerd
+#   starts containerd in a session of its own; an orphaned shim stays in its session);
+# - a process a pid file in the engine's state folders names (containerd.pid, shim.pid,
+#   conmon.pid: orphans re-parented to init) if it also names the engine's folder in its
+#   command line (a pid reused by another process does not), and its descendants.
+engine_processes() {
+  local name=$1 dir launcher since
+  dir=$(engine_dir "$name")
+  launcher=$(pid_from "$dir/engine.pid")
+  since=$(pid_from "$dir/engine.start")
+  [ -n "$since" ] || since=$(proc_start "$launcher")
+  # The state folders only: the data roots hold container files, whose pids mean nothing here.
+  local f p files=""
+  while IFS= read -r f; do
+    p=$(pid_from "$f")
+    [[ "$p" =~ ^[0-9]+$ ]] && files+="$p "
+  done < <(
+    find "$dir" -maxdepth 1 -name '*.pid' -type f 2>/dev/null
+    find "$dir/exec" "$dir/run" -name '*.pid' -type f 2>/dev/null
+  )
+  proc_table | awk -v since="$since" -v self="$$" -v launcher="$launcher" -v files="$files" -v dir="$dir" '
+    { ppid[$1] = $2; sid[$1] = $3; start[$1] = $4 }
+    END {
+      if (launcher in start && after(launcher)) { pick[launcher] = 1; tree[launcher] = 1 }
+      grow()
+      n = split(files, r, " ")
+      for (i = 1; i <= n; i++)
+        if ((r[i] in start) && !(r[i] in pick) && after(r[i]) && mentions(r[i])) pick[r[i]] = 1
+      grow()
+      for (p in pick) if (p != self) print p, start[p]
+    }
+    # Adds the descendants of what is picked, and the other members of the launcher tree sessions.
+    function grow(   p, grew) {
+      do {
+        grew = 0
+        for (p in tree) if (sid[p] != 0) session[sid[p]] = 1
+        for (p in start) {
+          if ((p in pick) || !after(p)) continue
+          if (ppid[p] in pick) { pick[p] = 1; if (ppid[p] in tree) tree[p] = 1; grew = 1 }
+          else if (sid[p] in session) { pick[p] = 1; tree[p] = 1; grew = 1 }
+        }
+      } while (grew)
+    }
+    # Without a start time (a launcher gone, started before engine.start existed): the command line.
+    function after(p) { return since == "" ? mentions(p) : start[p] + 0 >= since + 0 }
+    function mentions(p,   line, cmd, file) {
+      file = "/proc/" p "/cmdline"
+      cmd = ""
+      while ((getline line < file) > 0) cmd = cmd line
+      close(file)
+      return index(cmd, dir) > 0
+    }'
+}
+
+# Stops engine $1 and whatever it left (its containerd, shims, mounts): the processes it
+# started, by pid, never a process that merely mentions its folder.
 engine_down() {
   local name=$1 dir
   engine_check_name "$name"
   dir=$(engine_dir "$name")
   [ -f "$dir/engine.pid" ] || return 0
+  # Listed while the tree is whole: once the launcher is gone its children are re-parented.
+  local procs
+  procs=$(engine_processes "$name")
   stop_pidfile "$dir/engine.pid" 30
-  # Anything still holding the engine's folders (a containerd shim, conmon) goes too.
-  local p
-  for p in $(grep -lsF -- "$dir" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do
-    [ "$p" = "$$" ] && continue
-    kill -KILL "$p" 2>/dev/null || true
-  done
+  stop_processes "$procs" 10
+  rm -f "$dir/engine.start"
   # Mounts left under the engine's folders (overlay, shm) are released.
   awk -v d="$dir/" 'index($2, d) == 1 {print $2}' /proc/self/mounts | sort -r | while read -r m; do
     umount -l "$m" 2>/dev/null || true

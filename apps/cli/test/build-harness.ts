@@ -4,7 +4,7 @@
  * holds, and remove what a test made.
  */
 
-import { cacheVolumes } from '@imgext/build';
+import { cacheVolumes, LOCK_LABEL } from '@imgext/build';
 import type { EngineClient } from '@imgext/engine-client';
 import { SESSION_LABEL } from '@imgext/lifecycle';
 import { captureOutput, removeDirIfAny, SAMPLE_BUILDER } from '@imgext/test-support';
@@ -65,16 +65,32 @@ export async function runImage(client: EngineClient, image: string): Promise<str
 }
 
 /**
+ * The filters of the session containers and volumes of builds of `image`: imgext labels them
+ * with the image they build (`io.imgext.build`, as given), so the sessions of other tests
+ * building on the same engine at the same time never match. Each test builds its own image name.
+ */
+export function sessionFilters(image: string): { label: string[] } {
+  return { label: [SESSION_LABEL, `io.imgext.build=${image}`] };
+}
+
+/**
  * What imgext builds of `image` leave in the daemon: containers and volumes of their sessions
- * (labelled with the image they build, so that builds of other tests on the shared engine are
- * not counted), hold tags, and whether `image` exists.
+ * (this test's own only, see sessionFilters) and the lock on its caches, and whether `image`
+ * exists.
  */
 export async function leftovers(
   client: EngineClient,
   image: string,
 ): Promise<{ containers: number; volumes: number; image: boolean }> {
-  const filters = { label: [SESSION_LABEL, `io.imgext.build=${image}`] };
-  const containers = await client.containers.list({ all: true, filters });
+  const filters = sessionFilters(image);
+  const containers = [
+    ...(await client.containers.list({ all: true, filters })),
+    // The lock on the image's caches (build-lock.ts), held while a build of it runs.
+    ...(await client.containers.list({
+      all: true,
+      filters: { label: [`${LOCK_LABEL}=${image}`] },
+    })),
+  ];
   const volumes = await client.volumes.list({ filters });
   return {
     containers: containers.length,
@@ -82,6 +98,15 @@ export async function leftovers(
     // An invalid reference names no image (the daemon answers 400 to it).
     image: (await client.images.find(image).catch(() => undefined)) !== undefined,
   };
+}
+
+/** Removes the session containers and volumes of builds of `image` (a daemon the CLI lost left them). */
+export async function removeSessionsOf(client: EngineClient, image: string): Promise<void> {
+  const filters = sessionFilters(image);
+  for (const c of await client.containers.list({ all: true, filters }))
+    await client.containers.remove(c.Id, { force: true });
+  for (const v of await client.volumes.list({ filters }))
+    await client.volumes.remove(v.Name, { force: true });
 }
 
 /** The cache volumes of `image` that exist. */

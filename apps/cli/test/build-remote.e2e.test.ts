@@ -5,9 +5,16 @@
  * endpoint goes away in the middle of a build.
  */
 import { EngineClient } from '@imgext/engine-client';
-import { SESSION_LABEL } from '@imgext/lifecycle';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildArgv, Made, runCli, runImage, sampleApp } from './build-harness.js';
+import {
+  buildArgv,
+  leftovers,
+  Made,
+  removeSessionsOf,
+  runCli,
+  runImage,
+  sampleApp,
+} from './build-harness.js';
 import { startTlsDaemon, type TlsDaemon } from './tls-daemon.js';
 
 let local: EngineClient;
@@ -48,6 +55,7 @@ describe('imgext build through a remote (tcp+TLS) daemon', () => {
     daemons.push(daemon);
     const { image, run } = await remoteBuild('tls', daemon);
     expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(await leftovers(local, image)).toEqual({ containers: 0, volumes: 0, image: true });
     const out = await runImage(local, image);
     expect(out).toContain('built with: build-tool 1.0');
     expect(out).toContain('run image tool: run-tool 1.0');
@@ -65,11 +73,8 @@ describe('imgext build through a remote (tcp+TLS) daemon', () => {
     expect(String(error?.code)).toMatch(/^ENGINE_/);
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(await local.images.find(image)).toBeUndefined();
-    // The client could not clean up a daemon it cannot reach: remove what the session left.
-    const filters = { label: [SESSION_LABEL] };
-    for (const c of await local.containers.list({ all: true, filters }))
-      await local.containers.remove(c.Id, { force: true });
-    for (const v of await local.volumes.list({ filters }))
-      await local.volumes.remove(v.Name, { force: true });
+    // The client could not clean up a daemon it cannot reach: remove what its session left
+    // (only this build's: other tests build on the same engine meanwhile).
+    await removeSessionsOf(local, image);
   });
 });

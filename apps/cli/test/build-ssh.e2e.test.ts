@@ -18,10 +18,17 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
-import { SESSION_LABEL } from '@imgext/lifecycle';
 import { SSHD, sshProcessesUsing, startSshd, type TestSshd } from '@imgext/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildArgv, Made, runCli, runImage, sampleApp } from './build-harness.js';
+import {
+  buildArgv,
+  leftovers,
+  Made,
+  removeSessionsOf,
+  runCli,
+  runImage,
+  sampleApp,
+} from './build-harness.js';
 
 const REAL_SSH = '/usr/bin/ssh';
 
@@ -72,30 +79,6 @@ function killSshdTree(sshdPid: number): void {
   }
 }
 
-/**
- * The containers and volumes carrying the session label, by name. The engine is shared with
- * other test runs, so a test compares what exists after its build with what existed before.
- */
-async function sessionResources(client: EngineClient): Promise<string[]> {
-  const filters = { label: [SESSION_LABEL] };
-  const containers = await client.containers.list({ all: true, filters });
-  const volumes = await client.volumes.list({ filters });
-  return [
-    ...containers.map((c) => `container ${c.Names[0] ?? c.Id}`),
-    ...volumes.map((v) => `volume ${v.Name}`),
-  ];
-}
-
-/** Removes the session-labelled containers and volumes that `before` did not list. */
-async function removeSessionResourcesSince(client: EngineClient, before: Set<string>) {
-  const filters = { label: [SESSION_LABEL] };
-  for (const c of await client.containers.list({ all: true, filters }))
-    if (!before.has(`container ${c.Names[0] ?? c.Id}`))
-      await client.containers.remove(c.Id, { force: true });
-  for (const v of await client.volumes.list({ filters }))
-    if (!before.has(`volume ${v.Name}`)) await client.volumes.remove(v.Name, { force: true });
-}
-
 describe.skipIf(!existsSync(SSHD))('imgext build through an ssh:// daemon (real sshd)', () => {
   let local: EngineClient;
   let socketPath: string;
@@ -130,7 +113,6 @@ describe.skipIf(!existsSync(SSHD))('imgext build through an ssh:// daemon (real 
       DOCKER_HOST: `ssh://root@127.0.0.1:${sshd.port}`,
       IMGEXT_DAEMON_SOCKET: socketPath,
     };
-    const before = new Set(await sessionResources(local));
     // The build really goes through the wrapper's ssh: seen while the first extension applies.
     let sshDuringBuild: string[] | undefined;
     const run = await runCli(buildArgv(image, app), {
@@ -143,8 +125,7 @@ describe.skipIf(!existsSync(SSHD))('imgext build through an ssh:// daemon (real 
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(sshDuringBuild?.length).toBeGreaterThan(0);
     expect(sshProcessesUsing(dir)).toEqual([]);
-    const left = (await sessionResources(local)).filter((r) => !before.has(r));
-    expect(left).toEqual([]);
+    expect(await leftovers(local, image)).toEqual({ containers: 0, volumes: 0, image: true });
     const out = await runImage(local, image);
     expect(out).toContain('built with: build-tool 1.0');
     expect(out).toContain('run image tool: run-tool 1.0');
@@ -155,10 +136,9 @@ describe.skipIf(!existsSync(SSHD))('imgext build through an ssh:// daemon (real 
     // name does not contain the other one's.
     const goneDir = mkdtempSync(join(tmpdir(), 'imgext-cli-gone-sshd-'));
     const gone = await startSshd(goneDir, local.endpoint.host);
-    let before: Set<string> | undefined;
+    const image = made.image('imgext-test/remote-ssh-gone:latest');
     try {
       const sshdPid = Number(readFileSync(join(goneDir, 'sshd.pid'), 'utf8').trim());
-      const image = made.image('imgext-test/remote-ssh-gone:latest');
       const app = made.dir(await sampleApp('build run'));
       const bin = sshWrapper(goneDir, gone.clientArgs);
       const env = {
@@ -167,7 +147,6 @@ describe.skipIf(!existsSync(SSHD))('imgext build through an ssh:// daemon (real 
         DOCKER_HOST: `ssh://root@127.0.0.1:${gone.port}`,
         IMGEXT_DAEMON_SOCKET: socketPath,
       };
-      before = new Set(await sessionResources(local));
       // A hang fails below on the time taken, not on the test's timeout: the CLI is told to stop.
       const hung = new AbortController();
       const timer = setTimeout(() => hung.abort(), 30_000);
@@ -189,12 +168,10 @@ describe.skipIf(!existsSync(SSHD))('imgext build through an ssh:// daemon (real 
       expect(String(error?.code), JSON.stringify(error)).toMatch(/^ENGINE_/);
       expect(sshProcessesUsing(goneDir)).toEqual([]);
       expect(await local.images.find(image)).toBeUndefined();
-      // The CLI could not clean up a daemon it cannot reach: remove what this session left.
-      await removeSessionResourcesSince(local, before);
-      const left = (await sessionResources(local)).filter((r) => !before?.has(r));
-      expect(left).toEqual([]);
     } finally {
-      if (before) await removeSessionResourcesSince(local, before);
+      // The CLI could not clean up a daemon it cannot reach: remove what its session left
+      // (only this build's: other tests build on the same engine meanwhile).
+      await removeSessionsOf(local, image);
       await gone.close();
       rmSync(goneDir, { recursive: true, force: true });
     }

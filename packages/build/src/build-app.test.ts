@@ -9,9 +9,67 @@ import { removeDirIfAny, SAMPLE_BUILDER, sampleApp } from '@imgext/test-support'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './build-app.js';
 import type { BuildEvent } from './build-events.js';
+import { acquireBuildLock, buildLockName, LOCK_LABEL } from './build-lock.js';
 import { cacheVolumes } from './cache-volumes.js';
 
 const image = 'imgext-test/lifecycle-build-app:latest';
+const run = Math.random().toString(36).slice(2, 8);
+/** Built twice at once by one test; another test's build waits for a lock this file holds. */
+const shared = `imgext-test/build-app-lock-${run}:latest`;
+const extraImages: string[] = [];
+
+/** Those of `image`'s cache volumes that exist. */
+async function cacheVolumesOf(i: string): Promise<string[]> {
+  const caches = cacheVolumes(i);
+  const found: string[] = [];
+  for (const v of [caches.build, caches.launch]) {
+    if (
+      await client.volumes.inspect(v).then(
+        () => true,
+        () => false,
+      )
+    )
+      found.push(v);
+  }
+  return found;
+}
+
+/**
+ * The containers and volumes of the sessions `events` tell of that still exist: by the session
+ * label of each session whose resources the events name, never every session on the engine
+ * (other test files build on it at the same time).
+ */
+async function sessionLeftovers(events: BuildEvent[]): Promise<string[]> {
+  const created = events.flatMap((e) =>
+    e.type === 'lifecycle' && e.event.type === 'resource' && e.event.action === 'created'
+      ? [e.event]
+      : [],
+  );
+  const ids = new Set(
+    created.flatMap((r) => /^imgext-([0-9a-f]+)-layers$/.exec(r.name)?.slice(1) ?? []),
+  );
+  if (ids.size === 0) throw new Error('the events named no session volume');
+  const left: string[] = [];
+  for (const id of ids) {
+    const filters = { label: [`${SESSION_LABEL}=${id}`] };
+    for (const c of await client.containers.list({ all: true, filters }))
+      left.push(`container ${c.Names[0] ?? c.Id}`);
+    for (const v of await client.volumes.list({ filters })) left.push(`volume ${v.Name}`);
+  }
+  // And by name, what the events said was created, whatever its labels.
+  for (const r of created) {
+    const exists =
+      r.kind === 'volume'
+        ? await client.volumes.inspect(r.name).then(
+            () => true,
+            () => false,
+          )
+        : (await client.containers.list({ all: true, filters: { name: [`^/${r.name}$`] } }))
+            .length > 0;
+    if (exists && !left.includes(`${r.kind} ${r.name}`)) left.push(`${r.kind} ${r.name}`);
+  }
+  return left;
+}
 let client: EngineClient;
 let app: string | undefined;
 
@@ -20,10 +78,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await client.images.remove(image, { force: true }).catch(() => undefined);
-  const caches = cacheVolumes(image);
-  for (const v of [caches.build, caches.launch])
-    await client.volumes.remove(v, { force: true }).catch(() => undefined);
+  for (const i of [image, shared, ...extraImages])
+    await client.images.remove(i, { force: true }).catch(() => undefined);
+  for (const i of [image, shared]) {
+    const caches = cacheVolumes(i);
+    for (const v of [caches.build, caches.launch])
+      await client.volumes.remove(v, { force: true }).catch(() => undefined);
+  }
   await removeDirIfAny(app);
   await client?.close();
 });
@@ -93,9 +154,7 @@ describe('buildApp', () => {
       e.type === 'extender' && e.event.type === 'extension.applied' ? [e.event.extension] : [],
     );
     expect(applied.sort()).toEqual(['imgext-samples/build-tool', 'imgext-samples/run-tool']);
-    const filters = { label: [SESSION_LABEL] };
-    expect(await client.containers.list({ all: true, filters })).toEqual([]);
-    expect(await client.volumes.list({ filters })).toEqual([]);
+    expect(await sessionLeftovers(events)).toEqual([]);
   });
 
   it('a builder the daemon lacks with pull policy never: ERR_BUILDER_NOT_FOUND, no event', async () => {
@@ -138,6 +197,101 @@ describe('buildApp', () => {
       expect((err as Error).message).toMatch(/127\.0\.0\.1:1/);
     } finally {
       await client.images.remove(local).catch(() => undefined);
+    }
+  });
+
+  it('two builds of one image at once: the second waits for the first and restores its cache', async () => {
+    const dir = await sampleApp('build');
+    try {
+      const events: Record<'a' | 'b', BuildEvent[]> = { a: [], b: [] };
+      /** Both builds' events in the order they came, as "<build> <what>". */
+      const order: string[] = [];
+      const start = (who: 'a' | 'b') =>
+        buildApp(
+          client,
+          { image: shared, builder: SAMPLE_BUILDER, appDir: dir, trustBuilder: true },
+          {
+            onEvent: (e) => {
+              events[who].push(e);
+              if (e.type === 'waiting-for-build') order.push(`${who} waits`);
+              if (e.type === 'waited-for-build') order.push(`${who} goes on`);
+              if (e.type === 'lifecycle' && e.event.type === 'phase-start')
+                order.push(`${who} ${e.event.phase}`);
+              if (e.type === 'lifecycle' && e.event.type === 'phase-end')
+                order.push(`${who} ${e.event.phase} done`);
+            },
+          },
+        );
+      const [a, b] = await Promise.all([start('a'), start('b')]);
+      const waiters = (['a', 'b'] as const).filter((w) =>
+        events[w].some((e) => e.type === 'waiting-for-build'),
+      );
+      expect(waiters, order.join('\n')).toHaveLength(1);
+      const second = waiters[0]!;
+      const first = second === 'a' ? 'b' : 'a';
+      // The second waited from before the first's analyzer to after its exporter.
+      const at = (what: string) => order.indexOf(what);
+      expect(at(`${second} waits`)).toBeLessThan(at(`${first} exporter done`));
+      expect(at(`${second} goes on`)).toBeGreaterThan(at(`${first} exporter done`));
+      expect(at(`${second} analyzer`)).toBeGreaterThan(at(`${second} goes on`));
+      const waiting = events[second].find((e) => e.type === 'waiting-for-build');
+      expect(waiting).toMatchObject({ image: shared, holder: { pid: process.pid } });
+      // The second restored what the first's build wrote into the cache.
+      const count = (w: 'a' | 'b') =>
+        events[w].flatMap((e) =>
+          e.type === 'lifecycle' &&
+          e.event.type === 'phase-log' &&
+          e.event.line.includes('hello: build number')
+            ? [e.event.line]
+            : [],
+        );
+      expect(count(first)).toEqual([expect.stringContaining('build number 1 of this app')]);
+      expect(count(second)).toEqual([expect.stringContaining('build number 2 of this app')]);
+      // Both images were exported whole; the tag is the second's.
+      for (const s of [a, b]) expect(s.buildImage?.applied).toEqual(['imgext-samples/build-tool']);
+      const last = second === 'a' ? a : b;
+      expect((await client.images.inspect(shared)).Id).toBe(last.imageId);
+      for (const s of [a, b])
+        if (s.imageId && s.imageId !== last.imageId) extraImages.push(s.imageId);
+      expect(await sessionLeftovers(events.a)).toEqual([]);
+      expect(await sessionLeftovers(events.b)).toEqual([]);
+      const locks = await client.containers.list({
+        all: true,
+        filters: { label: [`${LOCK_LABEL}=${shared}`] },
+      });
+      expect(locks).toEqual([]);
+    } finally {
+      await removeDirIfAny(dir);
+    }
+  });
+
+  it('Ctrl-C while waiting for another build: rejects, creates nothing, leaves the lock to its holder', async () => {
+    const held = await acquireBuildLock(client, { image: shared, lockImage: SAMPLE_BUILDER });
+    try {
+      const controller = new AbortController();
+      const events: BuildEvent[] = [];
+      const volumesBefore = await cacheVolumesOf(shared);
+      const build = buildApp(
+        client,
+        { image: shared, builder: SAMPLE_BUILDER, appDir: '.', trustBuilder: true },
+        {
+          signal: controller.signal,
+          onEvent: (e) => {
+            events.push(e);
+            if (e.type === 'waiting-for-build') controller.abort(new Error('SIGINT'));
+          },
+        },
+      );
+      await expect(build).rejects.toThrow('SIGINT');
+      expect(events.map((e) => e.type)).toEqual(['build-start', 'waiting-for-build']);
+      expect(await cacheVolumesOf(shared)).toEqual(volumesBefore);
+      const locks = await client.containers.list({
+        all: true,
+        filters: { label: [`${LOCK_LABEL}=${shared}`] },
+      });
+      expect(locks.map((l) => l.Names[0])).toEqual([`/${buildLockName(shared)}`]);
+    } finally {
+      await held.release();
     }
   });
 });

@@ -14,6 +14,7 @@ import {
 } from '@imgext/engine-client';
 import {
   type BuilderChoice,
+  type ChosenBuilder,
   chooseBuilder,
   type ExtenderEvent,
   type ExtendResult,
@@ -39,6 +40,7 @@ import { readAnalyzed, withExtend, writeAnalyzed } from './analyzed-file.js';
 import { type AppFiles, appFilterFor } from './app-files.js';
 import { BuildAppError } from './build-error.js';
 import { type BuildEvent, type BuildEventListener, isBuildBranch } from './build-events.js';
+import { acquireBuildLock } from './build-lock.js';
 import { type BuildSummary, summarizeBuild } from './build-summary.js';
 import { builderMetadata, cnbUser, findBuilder } from './builder-image.js';
 import { cacheVolumes, missingVolumes, removeCacheVolume } from './cache-volumes.js';
@@ -122,6 +124,80 @@ export async function buildApp(
     emit({ type: 'untrusted-builder', builder: options.builder });
   }
   const appFilter = appFilterFor(options.appFiles);
+  // One build of an image at a time: its caches are never written by two builds at once.
+  const waitStarted = performance.now();
+  let waited = false;
+  const lock = await acquireBuildLock(client, {
+    image: options.image,
+    lockImage: builder.Id,
+    signal,
+    onWait: (holder) => {
+      waited = true;
+      emit({ type: 'waiting-for-build', image: options.image, holder });
+    },
+    onStale: (holder) => emit({ type: 'stale-build-lock-removed', image: options.image, holder }),
+  });
+  if (waited) {
+    const durationMs = Math.round(performance.now() - waitStarted);
+    emit({ type: 'waited-for-build', image: options.image, durationMs });
+  }
+  try {
+    return await buildLocked({
+      client,
+      options,
+      signal,
+      emit,
+      started,
+      pullPolicy,
+      network,
+      publish,
+      daemon,
+      builder,
+      md,
+      platformApi,
+      owner,
+      appFilter,
+      chosen,
+    });
+  } finally {
+    await lock.release().catch((err: unknown) =>
+      emit({
+        type: 'lifecycle',
+        event: {
+          type: 'cleanup-failed',
+          kind: 'container',
+          name: lock.name,
+          message: err instanceof Error ? err.message : String(err),
+        },
+      }),
+    );
+  }
+}
+
+/** What buildApp knows before it takes the lock on the image's caches. */
+interface LockedBuild {
+  client: EngineClientApi;
+  options: BuildOptions;
+  signal: AbortSignal;
+  emit: (e: BuildEvent) => void;
+  started: number;
+  pullPolicy: PullPolicy;
+  network: string;
+  publish: boolean;
+  daemon: boolean;
+  builder: Awaited<ReturnType<typeof findBuilder>>;
+  md: ReturnType<typeof builderMetadata>;
+  platformApi: string;
+  owner: ReturnType<typeof cnbUser>;
+  appFilter: ReturnType<typeof appFilterFor>;
+  /** The daemon builder of the extension Dockerfiles, being chosen (see chooseBuilder). */
+  chosen: Promise<ChosenBuilder>;
+}
+
+/** The build proper, under the lock: caches, session, phases, extensions, export. */
+async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
+  const { client, options, signal, emit, started, pullPolicy, network, publish, daemon } = build;
+  const { builder, md, platformApi, owner, appFilter, chosen } = build;
   const caches = cacheVolumes(options.image);
   if (options.clearCache) await removeCacheVolume(client, caches.build);
   // A first build that fails leaves no cache volumes behind: those it created go with it.

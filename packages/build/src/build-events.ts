@@ -1,6 +1,7 @@
 /** What `buildApp` reports while it runs, as typed events (libraries never print). */
 import type { BuilderKind, ExtenderEvent } from '@imgext/extender';
 import type { LifecycleEvent } from '@imgext/lifecycle';
+import type { LockHolder } from './build-lock.js';
 
 /** The two branches after restore (and the buildpacks' build in between). */
 export type BuildBranch = 'extend-build' | 'build' | 'extend-run';
@@ -13,6 +14,14 @@ export type BuildEvent =
       platformApi: string;
       lifecycleVersion: string | undefined;
     }
+  /**
+   * Another build of the same image (same normalised reference) holds its caches: this one
+   * waits until that build is over ("waiting for another build of <image>"), then goes on.
+   */
+  | { type: 'waiting-for-build'; image: string; holder: LockHolder }
+  | { type: 'waited-for-build'; image: string; durationMs: number }
+  /** The lock of a build on this host that no longer runs (killed) was removed. */
+  | { type: 'stale-build-lock-removed'; image: string; holder: LockHolder }
   /** The daemon-access phases run in an untrusted builder (no --lifecycle-image). */
   | { type: 'untrusted-builder'; builder: string }
   | {

@@ -17,8 +17,13 @@ export interface CacheVolumes {
  * `app`, `app:latest` and `docker.io/library/app:latest` share one cache.
  */
 export function cacheVolumes(image: string): CacheVolumes {
-  const hash = createHash('sha256').update(cacheKey(image)).digest('hex').slice(0, 16);
+  const hash = cacheHash(image);
   return { build: `imgext-cache-${hash}-build`, launch: `imgext-cache-${hash}-launch` };
+}
+
+/** What names an image's caches (and the lock on them): its normalised reference, hashed. */
+export function cacheHash(image: string): string {
+  return createHash('sha256').update(cacheKey(image)).digest('hex').slice(0, 16);
 }
 
 /** Removes a cache volume; a missing one is fine. */

@@ -2,6 +2,7 @@ export * from './app-files.js';
 export * from './build-app.js';
 export * from './build-error.js';
 export * from './build-events.js';
+export { buildLockName, LOCK_LABEL, type LockHolder } from './build-lock.js';
 export * from './build-summary.js';
 export * from './builder-image.js';
 export * from './cache-volumes.js';

@@ -6,7 +6,8 @@ export type ExtenderErrorCode =
   | 'ERR_CANCELLED'
   | 'ERR_LAYOUT'
   | 'ERR_SCHEDULE'
-  | 'ERR_INVALID_OPTION';
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_INVALID_DOCKERIGNORE';
 
 export interface ExtenderErrorDetails {
   extension?: string;

@@ -8,10 +8,14 @@ import type { EngineClientApi } from '@imgext/engine-client';
 import type { ChainResult } from './apply-chain.js';
 import { holdRepository, releaseHold } from './hold.js';
 import { retireSuperseded } from './retire-superseded.js';
+import type { NotRemoved } from './untagged-images.js';
 
 /** Something the session could not remove: reported, never thrown over the build's own result. */
 export interface CleanupFailure {
-  /** What it tried to remove: a hold repository, or "superseded <kind> images". */
+  /**
+   * What it tried to remove: a hold repository or "superseded <kind> images" (when the removal
+   * failed as a whole), or the one tag the daemon kept (in use by a container).
+   */
   what: string;
   message: string;
 }
@@ -40,7 +44,7 @@ export class ExtendSession {
     if (result?.superseded.length) {
       this.#retiring.push(
         retireSuperseded(this.#engine, result).then(
-          () => undefined,
+          ({ notRemoved }) => this.#report(notRemoved),
           (err: unknown) =>
             this.#failed({ what: `superseded ${result.kind} images`, message: messageOf(err) }),
         ),
@@ -57,11 +61,15 @@ export class ExtendSession {
     this.#closed ??= (async () => {
       await Promise.all(this.#retiring);
       await releaseHold(this.#engine, this.hold).then(
-        () => undefined,
+        ({ notRemoved }) => this.#report(notRemoved),
         (err: unknown) => this.#failed({ what: this.hold, message: messageOf(err) }),
       );
     })();
     return this.#closed;
+  }
+
+  #report(notRemoved: readonly NotRemoved[]): void {
+    for (const { ref, message } of notRemoved) this.#failed({ what: ref, message });
   }
 }
 

@@ -8,7 +8,7 @@
  */
 import type { EngineClientApi } from '@imgext/engine-client';
 import { ExtenderError } from './errors.js';
-import { removeQuietly } from './untagged-images.js';
+import { type NotRemoved, removeOrReport } from './untagged-images.js';
 
 export const HOLD_REPOSITORY_PREFIX = 'imgext.local/hold/';
 
@@ -27,22 +27,26 @@ export function holdTag(hold: string, kind: string, index: number): string {
   return `${hold}:${kind}-${index}`;
 }
 
-/** Drops the hold's tags (a listing filtered by reference: cheap on every store). */
+/**
+ * Drops the hold's tags (a listing filtered by reference: cheap on every store). A tag the
+ * daemon keeps (the last one of an image a container still uses) comes back in `notRemoved`.
+ */
 export async function releaseHold(
   engine: EngineClientApi,
   hold: string,
   opts: { signal?: AbortSignal } = {},
-): Promise<{ removed: string[] }> {
+): Promise<{ removed: string[]; notRemoved: NotRemoved[] }> {
   if (!hold.startsWith(HOLD_REPOSITORY_PREFIX)) {
     throw new ExtenderError('ERR_INVALID_OPTION', `"${hold}" is not a hold repository`);
   }
   const images = await engine.images.list({ filters: { reference: [hold] }, ...opts });
   const removed: string[] = [];
+  const notRemoved: NotRemoved[] = [];
   for (const image of images) {
     for (const ref of image.RepoTags ?? []) {
       if (!ref.startsWith(`${hold}:`)) continue;
-      if (await removeQuietly(engine, ref, opts)) removed.push(ref);
+      if (await removeOrReport(engine, ref, notRemoved, opts)) removed.push(ref);
     }
   }
-  return { removed };
+  return { removed, notRemoved };
 }

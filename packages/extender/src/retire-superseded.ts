@@ -2,22 +2,31 @@
 import type { EngineClientApi } from '@imgext/engine-client';
 import type { ChainResult } from './apply-chain.js';
 import { cacheTag } from './cache-tags.js';
-import { ancestry, parentOf, removeQuietly, retireImage } from './untagged-images.js';
+import {
+  ancestry,
+  type NotRemoved,
+  parentOf,
+  removeOrReport,
+  retireImage,
+} from './untagged-images.js';
 
 /**
  * Removes what `applyChain` superseded: each image a cache tag moved away from, the later
  * Dockerfiles' cached results built on it (their tags, then their images), and the untagged steps
  * below them down to the steps the new chain still shares (or a tagged image, or one something
  * else holds). Costs an inspect and a removal per image (~0.1 s each on the containerd store),
- * which is why the chain leaves it to the caller.
+ * which is why the chain leaves it to the caller. A cache tag or superseded image the daemon keeps
+ * (a container uses it) comes back in `notRemoved`; the walks below them stop quietly at shared
+ * steps.
  */
 export async function retireSuperseded(
   engine: EngineClientApi,
   chain: Pick<ChainResult, 'imageId' | 'superseded'> &
     Partial<Pick<ChainResult, 'applied' | 'baseImageId'>>,
   opts: { signal?: AbortSignal } = {},
-): Promise<number> {
-  if (chain.superseded.length === 0) return 0;
+): Promise<{ removed: number; notRemoved: NotRemoved[] }> {
+  const notRemoved: NotRemoved[] = [];
+  if (chain.superseded.length === 0) return { removed: 0, notRemoved };
   // The classic builder's Parent links give the chain's images; BuildKit's images have none,
   // so the chain's own results (and its base) are kept by name.
   const keep = await ancestry(engine, chain.imageId, opts);
@@ -35,15 +44,16 @@ export async function retireSuperseded(
       const image = await engine.images.find(ref, opts);
       if (!image || keep.has(image.Id)) break;
       roots.push({ id: image.Id, parent: parentOf(image) });
-      await removeQuietly(engine, ref, opts);
+      await removeOrReport(engine, ref, notRemoved, opts);
       base = image.Id;
     }
     // Downstream first: each walk climbs into the chain before it.
     for (const { id, parent } of roots.reverse()) {
       const gone = !(await engine.images.find(id, opts));
-      const from = gone ? parent : id;
-      if (from) removed += await retireImage(engine, from, keep, opts);
+      // The superseded image itself is expected to go: a refusal (a container uses it) is reported.
+      if (!gone) removed += await retireImage(engine, id, keep, opts, notRemoved);
+      else if (parent) removed += await retireImage(engine, parent, keep, opts);
     }
   }
-  return removed;
+  return { removed, notRemoved };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CancelledError } from './errors.js';
+import type { ExtenderEvent } from './events.js';
 import { runSchedule, ScheduleError, type Task } from './scheduler.js';
 
 const sleep = (ms: number, signal: AbortSignal) =>
@@ -62,6 +63,28 @@ describe('runSchedule', () => {
     expect(s.cancelled.sort()).toEqual(['build', 'extend-build']);
     expect(cleaned).toEqual(['extend-build']);
     expect(events).toContain('task.failed extend-run');
+  });
+
+  it('reports a cleanup that fails as a warning and still throws the root cause', async () => {
+    const events: ExtenderEvent[] = [];
+    const err = await runSchedule(
+      [
+        {
+          id: 'extend-run',
+          run: async () => 'done',
+          cleanup: async () => {
+            throw new Error('image is in use by container 3f2a');
+          },
+        },
+        { id: 'build', after: ['extend-run'], run: async () => Promise.reject(new Error('boom')) },
+      ],
+      { onEvent: (e) => events.push(e) },
+    ).catch((e: unknown) => e);
+    expect((err as ScheduleError).rootCause.message).toBe('boom');
+    expect(events).toContainEqual({
+      type: 'warning',
+      message: 'clean-up of extend-run failed: image is in use by container 3f2a',
+    });
   });
 
   it('refuses cycles and unknown dependencies', async () => {

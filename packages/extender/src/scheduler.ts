@@ -7,7 +7,10 @@ export interface Task<T = unknown> {
   after?: string[];
   /** Receives the schedule's signal (aborted on the first failure) and the results of `after`. */
   run(signal: AbortSignal, deps: Record<string, unknown>): Promise<T>;
-  /** Called when the task was started and the schedule then failed (undo partial work). */
+  /**
+   * Called when the task was started and the schedule then failed (undo partial work). A
+   * cleanup that fails is reported as a `warning` event; the schedule's own error is thrown.
+   */
   cleanup?(): Promise<void>;
 }
 
@@ -96,7 +99,14 @@ export async function runSchedule(
     failure = { task: 'schedule', error: new CancelledError('the schedule was cancelled') };
   }
   if (failure) {
-    for (const t of started.reverse()) await t.cleanup?.().catch(() => {});
+    for (const t of started.reverse()) {
+      await t.cleanup?.().catch((err: unknown) =>
+        emit({
+          type: 'warning',
+          message: `clean-up of ${t.id} failed: ${err instanceof Error ? err.message : String(err)}`,
+        }),
+      );
+    }
     throw new ScheduleError(failure.task, failure.error, cancelled);
   }
   return results;

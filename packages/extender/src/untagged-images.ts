@@ -58,7 +58,24 @@ export function untaggedAncestry(images: ImageSummary[], roots: Iterable<string>
   return ordered;
 }
 
-/** Removes an image or reference, treating "already gone" and "still in use" as nothing to do. */
+/** An image or reference a clean-up left behind, and why: reported as a warning, never thrown. */
+export interface NotRemoved {
+  /** The reference or image ID it tried to remove. */
+  ref: string;
+  /** The daemon's reason, e.g. "... container 3f2a... is using its referenced image ...". */
+  message: string;
+  /** The error's code, when it had one (ENGINE_CONFLICT for an image in use). */
+  code?: string;
+}
+
+const codeOf = (err: unknown) => (err as { code?: string }).code;
+const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Removes an image or reference where the walk may stop: "already gone" and "still in use"
+ * (a container uses it; on the classic store, another image builds on it) are both false, the
+ * end of the walk. For a removal the caller expects to succeed, use `removeOrReport`.
+ */
 export async function removeQuietly(
   engine: EngineClientApi,
   ref: string,
@@ -68,8 +85,32 @@ export async function removeQuietly(
     await engine.images.remove(ref, opts);
     return true;
   } catch (err) {
-    const code = (err as { code?: string }).code;
+    const code = codeOf(err);
     if (code === 'ENGINE_NOT_FOUND' || code === 'ENGINE_CONFLICT') return false;
+    throw err;
+  }
+}
+
+/**
+ * Removes an image or reference: true once removed, false when it was gone already or the
+ * daemon refused (then what was left behind, and why, joins `notRemoved`). Other failures throw.
+ */
+export async function removeOrReport(
+  engine: EngineClientApi,
+  ref: string,
+  notRemoved: NotRemoved[],
+  opts: Call = {},
+): Promise<boolean> {
+  try {
+    await engine.images.remove(ref, opts);
+    return true;
+  } catch (err) {
+    const code = codeOf(err);
+    if (code === 'ENGINE_NOT_FOUND') return false;
+    if (code === 'ENGINE_CONFLICT') {
+      notRemoved.push({ ref, message: messageOf(err), code });
+      return false;
+    }
     throw err;
   }
 }
@@ -79,6 +120,8 @@ export interface RetireResult {
   removed: string[];
   /** Images removed beyond those references: the untagged steps behind them. */
   removedUntagged: number;
+  /** The references the daemon would not remove (in use by a container), and why. */
+  notRemoved: NotRemoved[];
 }
 
 /**
@@ -95,7 +138,9 @@ export async function retireImages(
 ): Promise<RetireResult> {
   const before = await engine.images.list({ all: true, ...opts });
   const removed: string[] = [];
-  for (const ref of refs) if (await removeQuietly(engine, ref, opts)) removed.push(ref);
+  const notRemoved: NotRemoved[] = [];
+  for (const ref of refs)
+    if (await removeOrReport(engine, ref, notRemoved, opts)) removed.push(ref);
   const after = new Map(
     (await engine.images.list({ all: true, ...opts })).map((i) => [i.Id, i] as const),
   );
@@ -108,7 +153,7 @@ export async function retireImages(
     if (!after.has(id)) continue;
     if ((await removeQuietly(engine, id, opts)) && !orphans.includes(id)) removedUntagged++;
   }
-  return { removed, removedUntagged };
+  return { removed, removedUntagged, notRemoved };
 }
 
 /** `id` and the images below it, by the classic builder's Parent links (inspects, no listing). */
@@ -131,43 +176,68 @@ export async function ancestry(
  * Removes `id` if no tag holds it, then each untagged parent in turn, stopping at a tagged image,
  * at one in `keep` (steps the caller still builds on), or at one the daemon refuses (in use; on
  * the classic store, one with other children). On the classic store the daemon removes the
- * untagged parents itself, and the walk ends at once.
+ * untagged parents itself, and the walk ends at once. With `notRemoved`, a refusal of `id`
+ * itself is reported there (its parents stopping the walk are shared steps, not failures).
  */
 export async function retireImage(
   engine: EngineClientApi,
   id: string,
   keep: ReadonlySet<string>,
   opts: Call = {},
+  notRemoved?: NotRemoved[],
 ): Promise<number> {
   let removed = 0;
   for (let at: string | undefined = id; at && !keep.has(at); ) {
     const image = await engine.images.find(at, opts);
     if (!image || keep.has(image.Id) || tagsOf(image).length > 0) break;
-    if (!(await removeQuietly(engine, image.Id, opts))) break;
+    const gone =
+      notRemoved && at === id
+        ? await removeOrReport(engine, image.Id, notRemoved, opts)
+        : await removeQuietly(engine, image.Id, opts);
+    if (!gone) break;
     removed++;
     at = parentOf(image);
   }
   return removed;
 }
 
+export interface RemoveCommittedResult {
+  /** How many of the images it removed. */
+  removed: number;
+  /** The images it could not look up or remove (in use, the engine gone), and why. */
+  notRemoved: NotRemoved[];
+}
+
 /**
  * Removes images a build committed (short or full IDs, in step order) that nothing tagged or
- * uses: the last first, so that each parent is childless when its turn comes.
+ * uses: the last first, so that each parent is childless when its turn comes. Never rejects:
+ * what it could not remove comes back in `notRemoved`, for the caller to report as a warning.
  */
 export async function removeCommitted(
   engine: EngineClientApi,
   ids: readonly string[],
-  opts: { keep?: string } = {},
-): Promise<number> {
+  opts: { keep?: string; signal?: AbortSignal } = {},
+): Promise<RemoveCommittedResult> {
+  const call = opts.signal ? { signal: opts.signal } : {};
   let removed = 0;
+  const notRemoved: NotRemoved[] = [];
   for (const id of [...ids].reverse()) {
-    const image = await engine.images.find(id).catch(() => undefined);
-    if (!image || image.Id === opts.keep) continue;
-    if ((image.RepoTags ?? []).some((t) => t !== NONE)) continue;
-    if (await removeQuietly(engine, image.Id)) removed++;
+    try {
+      const image = await engine.images.find(id, call);
+      if (!image || image.Id === opts.keep) continue;
+      if ((image.RepoTags ?? []).some((t) => t !== NONE)) continue;
+      if (await removeOrReport(engine, image.Id, notRemoved, call)) removed++;
+    } catch (err) {
+      notRemoved.push({ ref: id, message: messageOf(err), ...codeField(err) });
+    }
   }
-  return removed;
+  return { removed, notRemoved };
 }
+
+const codeField = (err: unknown) => {
+  const code = codeOf(err);
+  return code ? { code } : {};
+};
 
 /** The references `matches` accepts, and the images that carry them. */
 export async function refsUnder(

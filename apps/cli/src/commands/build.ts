@@ -301,6 +301,26 @@ function renderBuildEvent(output: Output, e: BuildEvent): void {
         },
       });
       break;
+    case 'waiting-for-build':
+      output.event({
+        type: 'build.waiting',
+        message: `waiting for another build of ${e.image} (${e.holder.host && e.holder.pid ? `process ${e.holder.pid} on ${e.holder.host}` : `lock ${e.holder.lock}`}${e.holder.since ? `, since ${e.holder.since}` : ''})`,
+        data: { image: e.image, ...e.holder },
+      });
+      break;
+    case 'waited-for-build':
+      output.event({
+        type: 'build.waited',
+        message: `the other build of ${e.image} ended after ${(e.durationMs / 1000).toFixed(1)}s`,
+        data: { image: e.image, durationMs: e.durationMs },
+      });
+      break;
+    case 'stale-build-lock-removed':
+      output.warn(
+        `removed the lock ${e.holder.lock} of a build of ${e.image} that no longer runs${e.holder.pid ? ` (process ${e.holder.pid})` : ''}`,
+        { image: e.image, lock: e.holder.lock },
+      );
+      break;
     case 'extender-chosen':
       output.event({
         type: 'extender.chosen',

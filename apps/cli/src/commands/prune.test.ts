@@ -13,8 +13,13 @@ describe.skipIf(!classic)('imgext prune (against docker-26.1-classic)', () => {
   const run = Math.random().toString(36).slice(2, 8);
   const ref = `${CACHE_REPOSITORY_PREFIX}imgext-test-prune:${run}`;
 
+  const inUse = `${CACHE_REPOSITORY_PREFIX}imgext-test-prune:${run}-in-use`;
+  let container: string | undefined;
+
   afterAll(async () => {
+    if (container) await engine.containers.remove(container, { force: true });
     await engine.images.remove(ref).catch(() => undefined);
+    await engine.images.remove(inUse).catch(() => undefined);
     await engine.close();
   });
 
@@ -38,5 +43,35 @@ describe.skipIf(!classic)('imgext prune (against docker-26.1-classic)', () => {
     expect(result.removed).toContain(ref);
     expect(await engine.images.find(ref)).toBeUndefined();
     expect(result.removed.every((r: string) => r.startsWith(CACHE_REPOSITORY_PREFIX))).toBe(true);
+  });
+
+  it('warns about a cache image a container uses, and leaves it', async () => {
+    await engine.images.build(
+      buildContext({ dockerfile: `FROM ${RUN_IMAGE}\nLABEL imgext-test.prune=${run}-in-use\n` }),
+      { dockerfile: CONTEXT_DOCKERFILE, tags: [inUse], networkMode: 'none' },
+    );
+    container = (
+      await engine.containers.create({
+        Image: inUse,
+        Cmd: ['true'],
+        HostConfig: { NetworkMode: 'none' },
+      })
+    ).Id;
+    const out: string[] = [];
+    const code = await main(['prune', '--host', classic!, '--json'], {
+      stdout: { write: (t: string) => out.push(t) },
+      stderr: { write: () => true },
+      env: process.env,
+    });
+    expect(code).toBe(0);
+    const lines = out
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const warning = lines.find((l) => l.type === 'warning' && l.ref === inUse);
+    expect(warning?.message).toContain(`could not remove ${inUse}`);
+    expect(lines.at(-1).notRemoved).toContain(inUse);
+    expect(await engine.images.find(inUse)).toBeDefined();
   });
 });

@@ -11,13 +11,18 @@ export const pruneCommand: CommandDefinition<{ host?: string }> = {
   handler: async (args, ctx) => {
     const engine = new EngineClient({ env: ctx.env, ...(args.host ? { host: args.host } : {}) });
     try {
-      const { removed, removedUntagged } = await pruneCache(engine, { signal: ctx.signal });
+      const { removed, removedUntagged, notRemoved } = await pruneCache(engine, {
+        signal: ctx.signal,
+      });
+      for (const { ref, message } of notRemoved) {
+        ctx.output.warn(`could not remove ${ref}: ${message}`, { ref });
+      }
       const lines = removed.map((r) => `removed ${r}`);
       if (removedUntagged > 0) {
         lines.push(`removed ${removedUntagged} untagged step image(s) behind them`);
       }
       ctx.output.result(
-        { removed, removedUntagged },
+        { removed, removedUntagged, notRemoved: notRemoved.map((n) => n.ref) },
         lines.length ? lines.join('\n') : 'nothing to prune',
       );
       return 0;

@@ -6,7 +6,7 @@
 import type { BuildProgressEvent } from '@imgext/engine-client';
 import { BASE_IMAGE_ARG } from '@imgext/metadata';
 import { buildContext, CONTEXT_DOCKERFILE } from '../build-context.js';
-import { removeCommitted } from '../untagged-images.js';
+import { type NotRemoved, removeCommitted } from '../untagged-images.js';
 import type {
   DockerfileBuild,
   DockerfileBuilder,
@@ -55,16 +55,27 @@ export const classicBuilder: DockerfileBuilder = {
       );
     } catch (err) {
       // The steps it committed stay behind as untagged images, and a retry rebuilds them.
-      await removeCommitted(engine, committed).catch(() => undefined);
+      report(b, await removeCommitted(engine, committed));
       throw toExtenderError(err, b, classicStepLine);
     }
     if (!b.keepCache) {
       const id = (await engine.images.inspect(result.imageId, call)).Id;
-      await removeCommitted(engine, result.newImageIds, { keep: id });
+      report(b, await removeCommitted(engine, result.newImageIds, { keep: id }));
     }
     return { imageId: result.imageId, cacheHits: result.cacheHits, steps: result.steps };
   },
 };
+
+/** A step image the daemon would not remove is said, not swallowed. */
+function report(b: DockerfileBuild, r: { notRemoved: NotRemoved[] }): void {
+  for (const n of r.notRemoved) {
+    b.emit({
+      type: 'warning',
+      message: `extension ${b.dockerfile.extensionId}: could not remove step image ${n.ref}: ${n.message}`,
+      extension: b.dockerfile.extensionId,
+    });
+  }
+}
 
 /** Maps the classic builder's 'Step N/M : ...' to the Dockerfile line of the N-th instruction. */
 export function classicStepLine(
