@@ -18,6 +18,7 @@ import type {
 } from './api.js';
 import { BuildStreamReader } from './build-stream.js';
 import { buildkitBuild } from './buildkit/buildkit-build.js';
+import { checkDirectory, directoryTar } from './context/directory-tar.js';
 import { NotFoundError, StreamError } from './errors.js';
 import { progressEvent, readProgress } from './progress-stream.js';
 import { pathSegment } from './query.js';
@@ -95,8 +96,10 @@ export class Images implements ImagesApi {
       return buildkitBuild(this.#t, this.#auth, context, opts);
     }
     if (!isTarStream(context)) {
-      // Being written (issue 9): directory contexts for the classic builder.
-      throw new TypeError('directory contexts are not supported by the classic builder yet');
+      // Checked before the request: a missing or unreadable folder is not a connection error.
+      if (context.dir !== undefined) await checkDirectory(context.dir);
+      const tar = directoryTar(context, opts.signal ? { signal: opts.signal } : {});
+      return this.build(tar, opts);
     }
     holdStreamError(context);
     // A helper that cannot be run (a credsStore copied from another machine) does not fail a

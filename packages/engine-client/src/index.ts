@@ -3,6 +3,7 @@ export { MAX_API_VERSION, MIN_API_VERSION } from './api-version.js';
 export { CredentialHelperError } from './auth/credential-helper-error.js';
 export { EngineClient } from './client.js';
 export { EndpointConfigError } from './connection/endpoint-config-error.js';
+export { directoryTar } from './context/directory-tar.js';
 export {
   compileIgnorePatterns,
   type IgnoreMatcher,

@@ -6,8 +6,7 @@ export type ExtenderErrorCode =
   | 'ERR_CANCELLED'
   | 'ERR_LAYOUT'
   | 'ERR_SCHEDULE'
-  | 'ERR_INVALID_OPTION'
-  | 'ERR_INVALID_DOCKERIGNORE';
+  | 'ERR_INVALID_OPTION';
 
 export interface ExtenderErrorDetails {
   extension?: string;

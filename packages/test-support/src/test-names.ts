@@ -15,7 +15,18 @@ export async function removeImagesOf(
   },
   repo: string,
 ): Promise<void> {
-  const images = await client.images.list();
+  // Docker 26.1's containerd store fails a listing that meets an image another test is
+  // removing at that moment ("failed to calculate size of image"): list again.
+  let images: Array<{ Id: string; RepoTags: string[] | null }> = [];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      images = await client.images.list();
+      break;
+    } catch (err) {
+      if (attempt >= 5 || !/failed to calculate size/.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
   for (const image of images) {
     if (!image.RepoTags?.some((t) => t.startsWith(`${repo}:`) || t.includes(`/${repo}:`))) {
       continue;

@@ -63,7 +63,13 @@ export type TarStream = Readable | AsyncIterable<Uint8Array>;
 export interface DirectoryContext {
   /** The directory to send; absent: the context is only `files`. */
   dir?: string;
-  /** Files at the context root that take the place of the same names in `dir` (e.g. the Dockerfile). */
+  /**
+   * The Dockerfile (and files only the frontend reads, such as `<Dockerfile>.dockerignore`),
+   * by plain name: beside the context, never part of what `COPY` sees. The classic builder gets
+   * them in the tar's root, listed in the `.dockerignore` it is sent, which the daemon applies to
+   * `COPY` (and to which `dir`'s own `.dockerignore` patterns are added). On both builders the
+   * context's `.dockerignore` is applied, and is itself never part of what `COPY` sees.
+   */
   files?: Record<string, string | Uint8Array>;
 }
 

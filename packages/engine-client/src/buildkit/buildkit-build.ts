@@ -10,6 +10,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { BuildOptions, BuildResult, DirectoryContext } from '../api.js';
+import { readDockerignore } from '../context/directory-tar.js';
 import {
   AbortedError,
   BuildError,
@@ -35,7 +36,13 @@ import { TraceTracker } from './trace-tracker.js';
 
 export const FILESYNC_DIFFCOPY = '/moby.filesync.v1.FileSync/DiffCopy';
 /** The local names the Dockerfile frontend asks for with `remote=client-session`. */
-const LOCAL_NAMES = new Set(['context', 'dockerfile']);
+/** A .dockerignore's text that also lists itself. */
+function selfIgnoring(text: string): string {
+  return `${text === '' || text.endsWith('\n') ? text : `${text}\n`}.dockerignore\n`;
+}
+
+/** The context of a build whose DirectoryContext has only files: nothing to COPY. */
+const EMPTY_CONTEXT = new ContextSource({ files: {} });
 const TRACE_ID = 'moby.buildkit.trace';
 const IMAGE_ID = 'moby.image.id';
 const CANCEL_TIMEOUT_MS = 10_000;
@@ -55,8 +62,21 @@ export async function buildkitBuild(
   opts: BuildOptions,
 ): Promise<BuildResult> {
   const signal = opts.signal;
+  // `files` (the Dockerfile, and files only the frontend reads) make the `dockerfile` source and
+  // are never part of what COPY sees; `dir` is the `context` source (and the `dockerfile` one
+  // when there are no files, for a Dockerfile inside it).
   const source = new ContextSource(context);
   await source.check();
+  const hasFiles = Object.keys(context.files ?? {}).length > 0;
+  const dockerfileSource = hasFiles ? new ContextSource({ files: context.files ?? {} }) : source;
+  // The context's own .dockerignore stays out of COPY, as on the classic builder (directoryTar).
+  const contextSource =
+    context.dir !== undefined
+      ? new ContextSource({
+          dir: context.dir,
+          files: { '.dockerignore': selfIgnoring((await readDockerignore(context.dir)).text) },
+        })
+      : EMPTY_CONTEXT;
   const connection = await t.connection();
   const apiVersion = await t.apiVersion(signal);
   if (signal?.aborted) throw new AbortedError('POST /session aborted', { cause: signal.reason });
@@ -74,7 +94,8 @@ export async function buildkitBuild(
     [
       FILESYNC_DIFFCOPY,
       diffCopyHandler({
-        lookup: (name) => (LOCAL_NAMES.has(name) ? source : undefined),
+        lookup: (name) =>
+          name === 'dockerfile' ? dockerfileSource : name === 'context' ? contextSource : undefined,
         onLocalError,
       }),
     ],
