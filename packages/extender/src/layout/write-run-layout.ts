@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { EngineClientApi } from '@imgext/engine-client';
 import { REBASABLE_LABEL } from '@imgext/metadata';
 import { ExtenderError } from '../errors.js';
@@ -12,7 +16,7 @@ import {
   type Manifest,
   MEDIA_TYPES,
 } from './oci.js';
-import { resolveEntry, type ScanResult, scanSave } from './save-archive.js';
+import { resolveEntry, type ScanResult, scanSave, type TakeDecision } from './save-archive.js';
 
 export interface RunLayoutOptions {
   engine: EngineClientApi;
@@ -30,6 +34,15 @@ export interface RunLayoutOptions {
   excluded?: readonly string[];
   signal?: AbortSignal;
   onEvent?: ExtenderEventListener;
+  /**
+   * How the daemon's save is read. 'single' (default): one read; a large entry that cannot be
+   * told apart yet (the legacy format's `<id>/layer.tar`, the containerd store's blobs named by
+   * their compressed digest before its manifest went by) is spooled to a temp file and kept only
+   * if the save's manifest names it a new layer. 'two-pass': the earlier reader, kept as the
+   * reference the single read is checked and benchmarked against: such entries are drained and
+   * the save is read a second time for them.
+   */
+  read?: 'single' | 'two-pass';
 }
 
 export interface RunLayoutResult {
@@ -41,14 +54,18 @@ export interface RunLayoutResult {
   bytes: number;
   /** 1 when the daemon's save was read once, 2 when a second read was needed. */
   passes: number;
+  /** Large entries written to a temp file before the save's manifest could tell what they are. */
+  spooled: number;
 }
 
 /**
  * Writes the run-image OCI layout the exporter consumes: index.json, the manifest (listing every
  * layer), the config (rebasable label, extension history), and ONLY the new layer blobs, gzip
  * compressed, with changes under /workspace, /layers, /platform and /var/run removed. The image
- * is streamed out of `images.save`; a second read happens when the first cannot tell which
- * blobs are the new layers before seeing the manifest (containerd store, legacy format).
+ * is streamed out of `images.save` once: new layers named by their diffID (classic store's OCI
+ * save, podman) or by a manifest already read (containerd store) are filtered as they stream;
+ * other large entries that might be new (legacy `<id>/layer.tar`, containerd blobs before the
+ * manifest) are spooled to temp files until the save's manifest.json names the layers.
  */
 export async function writeRunLayout(opts: RunLayoutOptions): Promise<RunLayoutResult> {
   const { engine, sink } = opts;
@@ -82,17 +99,69 @@ export async function writeRunLayout(opts: RunLayoutOptions): Promise<RunLayoutR
       throw err;
     }
   };
-  const guess = (name: string) =>
-    newDiffIds.has(/^blobs\/sha256\/([0-9a-f]{64})$/.exec(name)?.[1] ?? '');
-  let scan = await scanSave(await engine.images.save([opts.imageId], call), guess, process);
+  const single = opts.read !== 'two-pass';
+  const nameHex = (name: string) =>
+    /^blobs\/sha256\/([0-9a-f]{64})$/.exec(name)?.[1] ??
+    (single ? /^([0-9a-f]{64})\.tar$/.exec(name)?.[1] : undefined);
+  const allHex = new Set(allDiffIds.map((d) => d.replace('sha256:', '')));
+  // The containerd store names blobs by their compressed digest: its manifest, once seen, tells.
+  let fromManifest: Set<string> | undefined;
+  const take = (name: string, small: ReadonlyMap<string, Buffer>): TakeDecision => {
+    const hex = nameHex(name);
+    if (hex && newDiffIds.has(hex)) return 'take';
+    if (!single) return false;
+    fromManifest ??= newBlobsFromManifest(small, inspect.Id, opts.baseLayerCount, allDiffIds);
+    if (fromManifest) return fromManifest.has(name) ? 'take' : false;
+    if (hex && allHex.has(hex)) return false;
+    return 'spool';
+  };
+  const spooled = new Map<string, string>();
+  let spoolCount = 0;
+  const spool = async (name: string, content: AsyncIterable<Uint8Array>) => {
+    const temp = await sink.tempPath();
+    spooled.set(name, temp);
+    spoolCount++;
+    const hash = createHash('sha256');
+    let first: number | undefined;
+    await pipeline(
+      content,
+      new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          first ??= chunk[0];
+          hash.update(chunk);
+          cb(null, chunk);
+        },
+      }),
+      createWriteStream(temp),
+      call,
+    );
+    // A plain layer tar's sha256 is its diffID: one that is not new is dropped at once.
+    if (first !== 0x1f && !newDiffIds.has(hash.digest('hex'))) {
+      spooled.delete(name);
+      await sink.discard(temp);
+    }
+  };
+  let scan: ScanResult;
   let passes = 1;
-  const { config, layerPaths: listed } = readSaveManifest(scan);
-  const layerPaths = listed.map((p) => resolveEntry(scan, p));
-  const newPaths = layerPaths.slice(opts.baseLayerCount);
-  // Small new layers were kept in memory by the scan; process them now.
-  for (const p of newPaths) {
-    const buf = scan.small.get(p);
-    if (!processed.has(p) && buf) await process(p, [buf]);
+  let config: ImageConfigFile;
+  let layerPaths: string[];
+  let newPaths: string[];
+  try {
+    scan = await scanSave(await engine.images.save([opts.imageId], call), take, process, spool);
+    const read = readSaveManifest(scan);
+    config = read.config;
+    layerPaths = read.layerPaths.map((p) => resolveEntry(scan, p));
+    newPaths = layerPaths.slice(opts.baseLayerCount);
+    // Small new layers were kept in memory by the scan, large unidentified ones spooled.
+    for (const p of newPaths) {
+      if (processed.has(p)) continue;
+      const buf = scan.small.get(p);
+      const temp = spooled.get(p);
+      if (buf) await process(p, [buf]);
+      else if (temp) await process(p, createReadStream(temp));
+    }
+  } finally {
+    for (const temp of spooled.values()) await sink.discard(temp);
   }
   if (newPaths.some((p) => !processed.has(p))) {
     const wanted = new Set(newPaths.filter((p) => !processed.has(p)));
@@ -166,7 +235,42 @@ export async function writeRunLayout(opts: RunLayoutOptions): Promise<RunLayoutR
     layers,
     bytes,
     passes,
+    spooled: spoolCount,
   };
+}
+
+/**
+ * The names of the new layers' blobs, from the image's OCI manifest (or the index naming it)
+ * when the scan has already seen it: `imageId` is the manifest's or index's digest on the
+ * containerd store. Undefined while it has not been seen (or on a store where it is not a blob).
+ */
+function newBlobsFromManifest(
+  small: ReadonlyMap<string, Buffer>,
+  imageId: string,
+  baseLayerCount: number,
+  diffIds: readonly string[],
+): Set<string> | undefined {
+  const parse = (
+    digest: string,
+  ): { layers?: Descriptor[]; manifests?: Descriptor[] } | undefined => {
+    const buf = small.get(`blobs/sha256/${digest.replace('sha256:', '')}`);
+    if (!buf) return undefined;
+    try {
+      return JSON.parse(buf.toString('utf8'));
+    } catch {
+      return undefined;
+    }
+  };
+  const top = parse(imageId);
+  const candidates = top?.manifests ? top.manifests.map((m) => parse(m.digest)) : [top];
+  // Only an unambiguous manifest decides (an index of several platforms does not).
+  const matching = candidates.filter((m) => m?.layers?.length === diffIds.length);
+  if (matching.length !== 1) return undefined;
+  return new Set(
+    matching[0]!
+      .layers!.slice(baseLayerCount)
+      .map((l) => `blobs/sha256/${l.digest.replace('sha256:', '')}`),
+  );
 }
 
 /** Docker's manifest.json (present in every save format) names the config and the layers in order. */
