@@ -1,10 +1,9 @@
 import { createHash, type Hash } from 'node:crypto';
-import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { Readable, Transform, type Writable } from 'node:stream';
-import { finished, pipeline } from 'node:stream/promises';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
-import { extract, pack } from 'tar-stream';
+import { extract, type Pack, pack } from 'tar-stream';
 
 /** Paths whose changes must not persist in extension layers (as the lifecycle's kaniko ignore list). */
 export const EXCLUDED_PATHS = ['workspace', 'layers', 'platform', 'var/run'] as const;
@@ -87,14 +86,21 @@ export async function filterLayer(
 
 const GZIP_CHUNK = 256 * 1024;
 
+/** A tar-stream pack entry (a streamx Writable). */
+type EntryWriter = ReturnType<Pack['entry']>;
+
 /** Copies a tar entry's content into the pack's entry (a bare loop: `pipeline` per entry costs). */
-async function copyEntry(source: AsyncIterable<Uint8Array>, dest: Writable): Promise<void> {
-  const done = finished(dest);
+async function copyEntry(source: AsyncIterable<unknown>, dest: EntryWriter): Promise<void> {
+  const done = new Promise<void>((resolve, reject) => {
+    dest.once('finish', () => resolve());
+    dest.once('error', (err: Error) => reject(err));
+  });
   try {
     for await (const chunk of source) {
-      if (!dest.write(chunk)) await once(dest, 'drain');
+      if (!dest.write(chunk))
+        await new Promise<void>((resolve) => dest.once('drain', () => resolve()));
     }
-    dest.end();
+    dest.end(undefined);
   } catch (err) {
     dest.destroy(err as Error);
     throw err;
