@@ -12,6 +12,7 @@ import {
 import { type AppliedDockerfile, applyChain, type Superseded } from './apply-chain.js';
 import { ExtenderError } from './errors.js';
 import type { ExtenderEventListener } from './events.js';
+import type { RunLayoutCache } from './layout/layout-cache.js';
 import type { LayoutSink } from './layout/layout-sink.js';
 import { type RunLayoutResult, writeRunLayout } from './layout/write-run-layout.js';
 import { nodeGeneratedFs } from './node-generated-fs.js';
@@ -38,6 +39,8 @@ export interface ExtendOptions {
   hold?: string;
   /** Run kind: where to write the OCI layout for the exporter. */
   layout?: LayoutSink;
+  /** Run kind: finished layouts kept on the host (see RunLayoutCache). */
+  layoutCache?: RunLayoutCache;
   fs?: GeneratedFs;
   signal?: AbortSignal;
   onEvent?: ExtenderEventListener;
@@ -112,6 +115,7 @@ export async function extend(opts: ExtendOptions): Promise<ExtendResult> {
         attribution: chain.applied,
         ...(chain.rebasable === undefined ? {} : { rebasable: chain.rebasable }),
         sink: opts.layout,
+        ...(opts.layoutCache ? { cache: opts.layoutCache } : {}),
         ...pick(opts, ['signal', 'onEvent']),
       });
     }

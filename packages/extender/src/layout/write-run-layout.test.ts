@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,8 @@ import {
   testEngines,
 } from '../../test/helpers.js';
 import { buildContext, CONTEXT_DOCKERFILE } from '../build-context.js';
+import type { ExtenderEvent } from '../events.js';
+import { RunLayoutCache } from './layout-cache.js';
 import { directorySink } from './layout-sink.js';
 import { type RunLayoutResult, writeRunLayout } from './write-run-layout.js';
 
@@ -65,25 +67,26 @@ describe.each(testEngines())('the run layout read in one pass on $name', ({ host
     await engine.close();
   }, CLEANUP_TIMEOUT);
 
-  it('writes the same layout, byte for byte, as the two-pass reader, reading the save once', async () => {
+  const layout = async (read: 'single' | 'two-pass', cache?: RunLayoutCache) => {
     const base = await engine.images.inspect(RUN_IMAGE);
-    const image = await engine.images.inspect(tag);
-    const baseLayerCount = base.RootFS.Layers!.length;
-    const baseHistoryLength = (await engine.images.history(RUN_IMAGE)).length;
-    const layout = async (read: 'single' | 'two-pass') => {
-      const dir = await tempTree({});
-      left.dirs.add(dir);
-      const result: RunLayoutResult = await writeRunLayout({
-        engine,
-        imageId: image.Id,
-        baseLayerCount,
-        baseHistoryLength,
-        attribution: [{ extension: 'imgext-test/layout', historyLength: 1000 }],
-        sink: directorySink(dir),
-        read,
-      });
-      return { result, files: await filesOf(dir) };
-    };
+    const dir = await tempTree({});
+    left.dirs.add(dir);
+    const events: ExtenderEvent[] = [];
+    const result: RunLayoutResult = await writeRunLayout({
+      engine,
+      imageId: (await engine.images.inspect(tag)).Id,
+      baseLayerCount: base.RootFS.Layers!.length,
+      baseHistoryLength: (await engine.images.history(RUN_IMAGE)).length,
+      attribution: [{ extension: 'imgext-test/layout', historyLength: 1000 }],
+      sink: directorySink(dir),
+      read,
+      ...(cache ? { cache } : {}),
+      onEvent: (e) => events.push(e),
+    });
+    return { result, files: await filesOf(dir), events };
+  };
+
+  it('writes the same layout, byte for byte, as the two-pass reader, reading the save once', async () => {
     const single = await layout('single');
     const twoPass = await layout('two-pass');
     expect(single.result.passes).toBe(1);
@@ -95,5 +98,30 @@ describe.each(testEngines())('the run layout read in one pass on $name', ({ host
     for (const l of single.result.layers)
       expect(single.files[`blobs/sha256/${l.digest.slice(7)}`]).toBe(l.digest.slice(7));
     expect(Object.keys(single.files).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  it('writes the same layout again from the host cache without reading the save, and drops a damaged entry', async () => {
+    const cacheDir = await tempTree({});
+    left.dirs.add(cacheDir);
+    const cache = new RunLayoutCache(cacheDir);
+    const first = await layout('single', cache);
+    expect(first.result).toMatchObject({ cached: false, passes: 1 });
+    const again = await layout('single', cache);
+    expect(again.result).toMatchObject({ cached: true, passes: 0 });
+    expect(again.files).toEqual(first.files);
+    expect(again.result.manifest).toEqual(first.result.manifest);
+    // The same layers are announced (in layer order; the save's stream order the first time).
+    const layerEvents = (events: ExtenderEvent[]) =>
+      events
+        .filter((e) => e.type === 'layout.layer')
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+    expect(layerEvents(again.events)).toEqual(layerEvents(first.events));
+    // A blob of the entry changed on disk: not replayed, read from the daemon again.
+    const [entry] = (await readdir(cacheDir)).filter((n) => !n.startsWith('.'));
+    const blob = first.result.layers[1]!.digest.slice(7);
+    await writeFile(join(cacheDir, entry!, 'blobs', 'sha256', blob), 'damaged');
+    const damaged = await layout('single', cache);
+    expect(damaged.result).toMatchObject({ cached: false, passes: 1 });
+    expect(damaged.files).toEqual(first.files);
   });
 });

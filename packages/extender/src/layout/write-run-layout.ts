@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { EngineClientApi } from '@imgext/engine-client';
+import type { EngineClientApi, ImageInspect } from '@imgext/engine-client';
 import { REBASABLE_LABEL } from '@imgext/metadata';
 import { ExtenderError } from '../errors.js';
 import type { ExtenderEventListener } from '../events.js';
 import { EXCLUDED_PATHS, type FilteredLayer, filterLayer } from './layer-filter.js';
+import { RunLayoutCache } from './layout-cache.js';
 import type { LayoutSink } from './layout-sink.js';
 import {
   type Descriptor,
@@ -43,6 +44,11 @@ export interface RunLayoutOptions {
    * the save is read a second time for them.
    */
   read?: 'single' | 'two-pass';
+  /**
+   * Finished layouts kept on the host: when this image was laid out before with the same
+   * options on the same engine, the layout is written from there and the save not read at all.
+   */
+  cache?: RunLayoutCache;
 }
 
 export interface RunLayoutResult {
@@ -56,6 +62,8 @@ export interface RunLayoutResult {
   passes: number;
   /** Large entries written to a temp file before the save's manifest could tell what they are. */
   spooled: number;
+  /** Written from `cache` (passes is then 0). */
+  cached: boolean;
 }
 
 /**
@@ -68,9 +76,54 @@ export interface RunLayoutResult {
  * manifest) are spooled to temp files until the save's manifest.json names the layers.
  */
 export async function writeRunLayout(opts: RunLayoutOptions): Promise<RunLayoutResult> {
-  const { engine, sink } = opts;
   const call = opts.signal ? { signal: opts.signal } : {};
-  const inspect = await engine.images.inspect(opts.imageId, call);
+  const inspect = await opts.engine.images.inspect(opts.imageId, call);
+  if (!opts.cache) return writeFromSave(opts, inspect, opts.sink);
+  // The save's bytes follow from the image and the engine's save format: its version and store
+  // (not its ID: podman makes up a new one on every call, and lists DriverStatus in any order).
+  const info = await opts.engine.info(call);
+  const key = RunLayoutCache.key({
+    format: 1,
+    engine: [
+      info.ServerVersion,
+      info.Driver,
+      (info.DriverStatus ?? []).map((kv) => kv.join('=')).sort(),
+      info.DockerRootDir,
+    ],
+    image: inspect.Id,
+    baseLayerCount: opts.baseLayerCount,
+    baseHistoryLength: opts.baseHistoryLength,
+    attribution: opts.attribution,
+    rebasable: opts.rebasable ?? null,
+    excluded: opts.excluded ?? EXCLUDED_PATHS,
+  });
+  const hit = await opts.cache.replay<RunLayoutResult>(key, opts.sink);
+  if (hit) {
+    for (const l of hit.layers)
+      opts.onEvent?.({ type: 'layout.layer', digest: l.digest, diffId: l.diffId, size: l.size });
+    opts.onEvent?.({ type: 'layout.done', layers: hit.layers.length, bytes: hit.bytes, passes: 0 });
+    return { ...hit, passes: 0, spooled: 0, cached: true };
+  }
+  const rec = await opts.cache.record<RunLayoutResult>(key, opts.sink);
+  let result: RunLayoutResult;
+  try {
+    result = await writeFromSave(opts, inspect, rec.sink);
+  } catch (err) {
+    await rec.abandon();
+    throw err;
+  }
+  // The cache is only a shortcut: failing to keep an entry does not fail the layout.
+  await rec.commit(result).catch(() => rec.abandon().catch(() => undefined));
+  return result;
+}
+
+async function writeFromSave(
+  opts: RunLayoutOptions,
+  inspect: ImageInspect,
+  sink: LayoutSink,
+): Promise<RunLayoutResult> {
+  const { engine } = opts;
+  const call = opts.signal ? { signal: opts.signal } : {};
   const allDiffIds = inspect.RootFS.Layers ?? [];
   const newDiffIds = new Set(
     allDiffIds.slice(opts.baseLayerCount).map((d) => d.replace('sha256:', '')),
@@ -236,6 +289,7 @@ export async function writeRunLayout(opts: RunLayoutOptions): Promise<RunLayoutR
     bytes,
     passes,
     spooled: spoolCount,
+    cached: false,
   };
 }
 
