@@ -166,7 +166,7 @@ for (const { name, host } of engines) {
       await rm(cacheDir, { recursive: true, force: true });
       const [old, two, now, warm] = modes.map((m) => median(times[m]));
       const s = (ms: number) => (ms / 1000).toFixed(2);
-      const row = `| ${name} | ${stack} | ${s(old!)} (${info.baseline!.passes}) | ${s(two!)} (${info['two-pass']!.passes}) | ${s(now!)} (${info.single!.passes}, ${info.single!.spooled ?? 0} spooled) | ${(old! / now!).toFixed(2)}x | ${s(warm!)} (${info.cached!.passes}) | ${(old! / warm!).toFixed(2)}x | ${digests.size === 1 ? 'yes' : `NO (${digests.size})`} |`;
+      const row = `| ${name} | ${stack} | ${s(old!)} (${info.baseline!.passes}) | ${s(two!)} (${info['two-pass']!.passes}) | ${s(now!)} (${info.single!.passes}, ${info.single!.spooled ?? 0} spooled${info.single!.stoppedEarly ? ', stopped early' : ''}) | ${(old! / now!).toFixed(2)}x | ${s(warm!)} (${info.cached!.passes}) | ${(old! / warm!).toFixed(2)}x | ${digests.size === 1 ? 'yes' : `NO (${digests.size})`} |`;
       console.log(row);
       rows.push(row);
     }

@@ -39,17 +39,20 @@ export type TakeDecision = boolean | 'take' | 'spool';
  * earlier can identify later blobs); `onLarge` and `onSpool` must consume the content. Works for
  * every save format: the classic `<id>/layer.tar` + manifest.json, podman's `<diffID>.tar`, and
  * the OCI layout with blobs/sha256 (Docker >= 25, and the containerd image store, whose layer
- * blobs are compressed).
+ * blobs are compressed). `stop` ends the read early: the daemon's stream is destroyed.
  */
 export async function scanSave(
   archive: Readable,
   take: (name: string, small: ReadonlyMap<string, Buffer>) => TakeDecision,
   onLarge: (name: string, content: AsyncIterable<Uint8Array>) => Promise<void>,
   onSpool?: (name: string, content: AsyncIterable<Uint8Array>) => Promise<void>,
-): Promise<ScanResult> {
+  /** Asked after each entry: true stops reading (the rest of the save is not needed). */
+  stop?: (small: ReadonlyMap<string, Buffer>) => boolean,
+): Promise<ScanResult & { stopped: boolean }> {
   const small = new Map<string, Buffer>();
   const entries = new Map<string, SaveEntryInfo>();
   const links = new Map<string, string>();
+  let stopped = false;
   const ex = extract();
   archive.on('error', (err) => ex.destroy(err));
   archive.pipe(ex);
@@ -70,6 +73,10 @@ export async function scanSave(
         const buf = Buffer.concat(chunks);
         small.set(name, buf);
         entries.set(name, { size, gzip: buf[0] === 0x1f && buf[1] === 0x8b });
+        if (stop?.(small)) {
+          stopped = true;
+          break;
+        }
         continue;
       }
       const decision = take(name, small);
@@ -98,9 +105,13 @@ export async function scanSave(
         for await (const c of e) gzip ??= (c as Buffer)[0] === 0x1f && (c as Buffer)[1] === 0x8b;
         entries.set(name, { size, gzip: gzip ?? false });
       }
+      if (stop?.(small)) {
+        stopped = true;
+        break;
+      }
     }
   } finally {
     archive.destroy();
   }
-  return { small, entries, links };
+  return { small, entries, links, stopped };
 }

@@ -62,6 +62,8 @@ export interface RunLayoutResult {
   passes: number;
   /** Large entries written to a temp file before the save's manifest could tell what they are. */
   spooled: number;
+  /** The read stopped before the end of the save (containerd store: the rest was base layers). */
+  stoppedEarly: boolean;
   /** Written from `cache` (passes is then 0). */
   cached: boolean;
 }
@@ -79,17 +81,11 @@ export async function writeRunLayout(opts: RunLayoutOptions): Promise<RunLayoutR
   const call = opts.signal ? { signal: opts.signal } : {};
   const inspect = await opts.engine.images.inspect(opts.imageId, call);
   if (!opts.cache) return writeFromSave(opts, inspect, opts.sink);
-  // The save's bytes follow from the image and the engine's save format: its version and store
-  // (not its ID: podman makes up a new one on every call, and lists DriverStatus in any order).
-  const info = await opts.engine.info(call);
+  // The save's bytes follow from the image and the engine's save format: its API version and
+  // storage (not /info's ID: podman makes up a new one on every call, and /info takes it 0.4 s).
   const key = RunLayoutCache.key({
     format: 1,
-    engine: [
-      info.ServerVersion,
-      info.Driver,
-      (info.DriverStatus ?? []).map((kv) => kv.join('=')).sort(),
-      info.DockerRootDir,
-    ],
+    engine: [await opts.engine.apiVersion(call), inspect.GraphDriver?.Name ?? ''],
     image: inspect.Id,
     baseLayerCount: opts.baseLayerCount,
     baseHistoryLength: opts.baseHistoryLength,
@@ -102,7 +98,7 @@ export async function writeRunLayout(opts: RunLayoutOptions): Promise<RunLayoutR
     for (const l of hit.layers)
       opts.onEvent?.({ type: 'layout.layer', digest: l.digest, diffId: l.diffId, size: l.size });
     opts.onEvent?.({ type: 'layout.done', layers: hit.layers.length, bytes: hit.bytes, passes: 0 });
-    return { ...hit, passes: 0, spooled: 0, cached: true };
+    return { ...hit, passes: 0, spooled: 0, stoppedEarly: false, cached: true };
   }
   const rec = await opts.cache.record<RunLayoutResult>(key, opts.sink);
   let result: RunLayoutResult;
@@ -158,15 +154,32 @@ async function writeFromSave(
     (single ? /^([0-9a-f]{64})\.tar$/.exec(name)?.[1] : undefined);
   const allHex = new Set(allDiffIds.map((d) => d.replace('sha256:', '')));
   // The containerd store names blobs by their compressed digest: its manifest, once seen, tells.
+  let oci: OciManifest | undefined;
   let fromManifest: Set<string> | undefined;
+  const learn = (small: ReadonlyMap<string, Buffer>) => {
+    if (oci || !single) return;
+    oci = ociManifestOf(small, inspect.Id, allDiffIds.length);
+    if (oci) fromManifest = new Set(oci.layers.slice(opts.baseLayerCount).map((l) => blobOf(l)));
+  };
   const take = (name: string, small: ReadonlyMap<string, Buffer>): TakeDecision => {
     const hex = nameHex(name);
     if (hex && newDiffIds.has(hex)) return 'take';
     if (!single) return false;
-    fromManifest ??= newBlobsFromManifest(small, inspect.Id, opts.baseLayerCount, allDiffIds);
+    learn(small);
     if (fromManifest) return fromManifest.has(name) ? 'take' : false;
     if (hex && allHex.has(hex)) return false;
     return 'spool';
+  };
+  // The containerd store streams its save as it reads it (the classic store and podman write the
+  // whole archive before its first byte): once the manifest, the config and every new layer went
+  // by, the rest is base layers the layout does not carry, and the read stops.
+  const stop = (small: ReadonlyMap<string, Buffer>): boolean => {
+    learn(small);
+    return (
+      oci !== undefined &&
+      small.has(blobOf(oci.config)) &&
+      [...fromManifest!].every((p) => processed.has(p) || small.has(p))
+    );
   };
   const spooled = new Map<string, string>();
   let spoolCount = 0;
@@ -196,12 +209,27 @@ async function writeFromSave(
   };
   let scan: ScanResult;
   let passes = 1;
+  let stoppedEarly = false;
   let config: ImageConfigFile;
   let layerPaths: string[];
   let newPaths: string[];
   try {
-    scan = await scanSave(await engine.images.save([opts.imageId], call), take, process, spool);
-    const read = readSaveManifest(scan);
+    const first = await scanSave(
+      await engine.images.save([opts.imageId], call),
+      take,
+      process,
+      spool,
+      single ? stop : undefined,
+    );
+    scan = first;
+    stoppedEarly = first.stopped;
+    const read =
+      first.stopped && oci
+        ? {
+            config: JSON.parse(scan.small.get(blobOf(oci.config))!.toString('utf8')),
+            layerPaths: oci.layers.map((l) => blobOf(l)),
+          }
+        : readSaveManifest(scan);
     config = read.config;
     layerPaths = read.layerPaths.map((p) => resolveEntry(scan, p));
     newPaths = layerPaths.slice(opts.baseLayerCount);
@@ -242,7 +270,11 @@ async function writeFromSave(
     ...(opts.rebasable === undefined ? {} : { rebasable: opts.rebasable }),
   });
   const baseDescriptors = layerPaths.slice(0, opts.baseLayerCount).map((p, i) => {
-    const info = scan.entries.get(p);
+    // A base blob the read stopped before: the save's own OCI manifest describes it.
+    const listed = oci?.layers[i];
+    const info =
+      scan.entries.get(p) ??
+      (listed && { size: listed.size, gzip: /gzip/.test(listed.mediaType ?? '') });
     const hex = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(p)?.[1];
     return {
       mediaType: info?.gzip ? MEDIA_TYPES.layerGzip : MEDIA_TYPES.layer,
@@ -289,42 +321,41 @@ async function writeFromSave(
     bytes,
     passes,
     spooled: spoolCount,
+    stoppedEarly,
     cached: false,
   };
 }
 
+interface OciManifest {
+  config: Descriptor;
+  layers: Descriptor[];
+}
+
+const blobOf = (d: Pick<Descriptor, 'digest'>) => `blobs/sha256/${d.digest.replace('sha256:', '')}`;
+
 /**
- * The names of the new layers' blobs, from the image's OCI manifest (or the index naming it)
- * when the scan has already seen it: `imageId` is the manifest's or index's digest on the
- * containerd store. Undefined while it has not been seen (or on a store where it is not a blob).
+ * The image's OCI manifest (or the one the index names) when the scan has already seen it:
+ * `imageId` is the manifest's or index's digest on the containerd store. Undefined while it has
+ * not been seen, on a store where it is not a blob, or when an index names several candidates.
  */
-function newBlobsFromManifest(
+function ociManifestOf(
   small: ReadonlyMap<string, Buffer>,
   imageId: string,
-  baseLayerCount: number,
-  diffIds: readonly string[],
-): Set<string> | undefined {
-  const parse = (
-    digest: string,
-  ): { layers?: Descriptor[]; manifests?: Descriptor[] } | undefined => {
-    const buf = small.get(`blobs/sha256/${digest.replace('sha256:', '')}`);
-    if (!buf) return undefined;
+  layerCount: number,
+): OciManifest | undefined {
+  const parse = (digest: string): Partial<OciManifest> & { manifests?: Descriptor[] } => {
+    const buf = small.get(blobOf({ digest }));
+    if (!buf) return {};
     try {
       return JSON.parse(buf.toString('utf8'));
     } catch {
-      return undefined;
+      return {};
     }
   };
   const top = parse(imageId);
-  const candidates = top?.manifests ? top.manifests.map((m) => parse(m.digest)) : [top];
-  // Only an unambiguous manifest decides (an index of several platforms does not).
-  const matching = candidates.filter((m) => m?.layers?.length === diffIds.length);
-  if (matching.length !== 1) return undefined;
-  return new Set(
-    matching[0]!
-      .layers!.slice(baseLayerCount)
-      .map((l) => `blobs/sha256/${l.digest.replace('sha256:', '')}`),
-  );
+  const candidates = top.manifests ? top.manifests.map((m) => parse(m.digest)) : [top];
+  const matching = candidates.filter((m) => m.config?.digest && m.layers?.length === layerCount);
+  return matching.length === 1 ? (matching[0] as OciManifest) : undefined;
 }
 
 /** Docker's manifest.json (present in every save format) names the config and the layers in order. */
