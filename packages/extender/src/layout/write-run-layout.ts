@@ -89,7 +89,7 @@ export async function writeRunLayout(opts: RunLayoutOptions): Promise<RunLayoutR
     image: inspect.Id,
     baseLayerCount: opts.baseLayerCount,
     baseHistoryLength: opts.baseHistoryLength,
-    attribution: opts.attribution,
+    attribution: opts.attribution.map((a) => [a.extension, a.historyLength]),
     rebasable: opts.rebasable ?? null,
     excluded: opts.excluded ?? EXCLUDED_PATHS,
   });
