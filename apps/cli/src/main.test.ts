@@ -1,6 +1,6 @@
 import { captureOutput as capture } from '@imgext/test-support';
 import { describe, expect, it } from 'vitest';
-import { main } from './main.js';
+import { main, VERSION } from './main.js';
 
 describe('imgext main()', () => {
   it('prints help and exits 0', async () => {
@@ -31,5 +31,33 @@ describe('imgext main()', () => {
     expect(code).toBe(2);
     const line = JSON.parse(io.stdout().trim());
     expect(line).toMatchObject({ type: 'error', code: 'IMGEXT_USAGE', exitCode: 2 });
+  });
+
+  it('prints the version alone for --version', async () => {
+    const io = capture();
+    expect(await main(['--version'], io.streams)).toBe(0);
+    expect(io.stdout()).toBe(`${VERSION}\n`);
+    expect(io.stderr()).toBe('');
+  });
+
+  it('lists every command in --help, and a command loaded on demand gets its own flags', async () => {
+    const io = capture();
+    expect(await main(['--help'], io.streams)).toBe(0);
+    for (const c of ['info', 'build <image>', 'extend', 'prune'])
+      expect(io.stdout()).toContain(`imgext ${c}`);
+    expect(io.stdout()).not.toContain('--builder');
+    const build = capture();
+    expect(await main(['--json', 'build', '--help'], build.streams)).toBe(0);
+    expect(build.stdout()).toContain('--builder');
+    expect(build.stdout()).toContain('--pull-policy');
+  });
+
+  it('still suggests a command for a typo, and rejects an unknown flag of an unloaded command', async () => {
+    const io = capture();
+    expect(await main(['biuld', 'x'], io.streams)).toBe(2);
+    expect(io.stderr()).toContain('Did you mean build?');
+    const flag = capture();
+    expect(await main(['prune', '--bogus'], flag.streams)).toBe(2);
+    expect(flag.stderr()).toContain('Unknown flag: --bogus');
   });
 });

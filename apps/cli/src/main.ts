@@ -1,12 +1,15 @@
 /**
  * `imgext`: parses arguments with yargs (strict), runs one command, renders its output, and maps
  * errors to exit codes in one place. `main(argv)` is exported so tests run the CLI in-process.
+ *
+ * Start-up is kept short: `imgext --version` answers before yargs is loaded, and only the command
+ * being run (or asked for with `<command> --help`) is imported; the others are registered from
+ * their data in commands/index.ts, which is all `--help` and a mistyped command need.
  */
 
 import type { Argv } from 'yargs';
-import yargs from 'yargs';
-import type { CommandContext, GlobalArgs } from './command.js';
-import { commands } from './commands/index.js';
+import type { CommandContext, CommandDefinition, GlobalArgs } from './command.js';
+import { commandName, commands } from './commands/index.js';
 import { describeError, EXIT_OK, EXIT_USAGE, exitCodeFor, UsageError } from './errors.js';
 import { createOutput, type Streams } from './output.js';
 
@@ -36,11 +39,67 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
     stdout: opts.stdout ?? process.stdout,
     stderr: opts.stderr ?? process.stderr,
   };
+  if (argv.length === 1 && argv[0] === '--version') {
+    streams.stdout.write(`${VERSION}\n`);
+    return EXIT_OK;
+  }
   const signal = opts.signal ?? new AbortController().signal;
   const wantsJson = argv.includes('--json');
   let exitCode = EXIT_OK;
   let handled = false;
 
+  let parser: Argv<GlobalArgs>;
+  try {
+    parser = await createParser(argv, streams, signal, opts, (code) => {
+      handled = true;
+      exitCode = code;
+    });
+  } catch (err) {
+    return reportError(err, signal, wantsJson, streams);
+  }
+  try {
+    let helpText = '';
+    await parser.parseAsync(argv, {}, (_err, _argv, out) => {
+      helpText = out;
+    });
+    if (helpText) streams.stdout.write(helpText.endsWith('\n') ? helpText : `${helpText}\n`);
+    return handled ? exitCode : EXIT_OK;
+  } catch (err) {
+    return reportError(err, signal, wantsJson, streams);
+  }
+}
+
+function reportError(
+  err: unknown,
+  signal: AbortSignal,
+  wantsJson: boolean,
+  streams: Streams,
+): number {
+  const code = exitCodeFor(err, signal.aborted);
+  const report = describeError(err);
+  if (wantsJson) {
+    streams.stdout.write(`${JSON.stringify({ type: 'error', ...report, exitCode: code })}\n`);
+  } else {
+    streams.stderr.write(`imgext: error [${report.code}]: ${report.message}\n`);
+    if (report.hint) streams.stderr.write(`  hint: ${report.hint}\n`);
+    if (code === EXIT_USAGE) streams.stderr.write("  Run 'imgext --help' for usage.\n");
+  }
+  return code;
+}
+
+/**
+ * The yargs parser with every command registered; only the one `argv` names (its first word
+ * that is not a flag: the global flags take no value) is loaded and gets its full definition.
+ */
+async function createParser(
+  argv: string[],
+  streams: Streams,
+  signal: AbortSignal,
+  opts: MainOptions,
+  done: (code: number) => void,
+): Promise<Argv<GlobalArgs>> {
+  const { default: yargs } = await import('yargs');
+  const named = argv.find((a) => !a.startsWith('-'));
   const parser: Argv<GlobalArgs> = yargs()
     .scriptName('imgext')
     .usage('$0 <command> [options]')
@@ -66,13 +125,19 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
       throw new UsageError(usageMessage(msg));
     });
 
-  for (const def of commands) {
+  for (const entry of commands) {
+    const def: CommandDefinition | undefined =
+      commandName(entry) === named ? await entry.load() : undefined;
+    if (!def) {
+      // Not the command being run: its name and description are all yargs needs.
+      parser.command({ command: entry.command, describe: entry.describe, handler: () => {} });
+      continue;
+    }
     parser.command({
       command: def.command,
       describe: def.describe,
       builder: (y: Argv) => def.builder(y as Argv<GlobalArgs>),
       handler: async (args) => {
-        handled = true;
         const a = args as unknown as GlobalArgs & { timestamps?: boolean };
         const env = opts.env ?? process.env;
         const live = !a.json && streams.stderr.isTTY === true;
@@ -91,31 +156,12 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
         };
         try {
           const code = await def.handler(a, ctx);
-          exitCode = code ?? EXIT_OK;
+          done(code ?? EXIT_OK);
         } finally {
           output.finish?.();
         }
       },
     });
   }
-
-  try {
-    let helpText = '';
-    await parser.parseAsync(argv, {}, (_err, _argv, out) => {
-      helpText = out;
-    });
-    if (helpText) streams.stdout.write(helpText.endsWith('\n') ? helpText : `${helpText}\n`);
-    return handled ? exitCode : EXIT_OK;
-  } catch (err) {
-    const code = exitCodeFor(err, signal.aborted);
-    const report = describeError(err);
-    if (wantsJson) {
-      streams.stdout.write(`${JSON.stringify({ type: 'error', ...report, exitCode: code })}\n`);
-    } else {
-      streams.stderr.write(`imgext: error [${report.code}]: ${report.message}\n`);
-      if (report.hint) streams.stderr.write(`  hint: ${report.hint}\n`);
-      if (code === EXIT_USAGE) streams.stderr.write("  Run 'imgext --help' for usage.\n");
-    }
-    return code;
-  }
+  return parser;
 }

@@ -3,6 +3,9 @@
  * the sample extensions (tools/env up makes them): the summary, the typed events, the error codes.
  * The CLI's end-to-end tests (apps/cli/test) cover the flags and every extension mix.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
 import { SESSION_LABEL } from '@imgext/lifecycle';
 import { removeDirIfAny, SAMPLE_BUILDER, sampleApp } from '@imgext/test-support';
@@ -155,6 +158,37 @@ describe('buildApp', () => {
     );
     expect(applied.sort()).toEqual(['imgext-samples/build-tool', 'imgext-samples/run-tool']);
     expect(await sessionLeftovers(events)).toEqual([]);
+  });
+
+  it('a rebuild with an unchanged run extension writes the run layout from the host cache: the same image', async () => {
+    app ??= await sampleApp('build run');
+    const cacheDir = await mkdtemp(join(tmpdir(), 'imgext-test-run-layouts-'));
+    const before = process.env.IMGEXT_RUN_LAYOUT_CACHE;
+    process.env.IMGEXT_RUN_LAYOUT_CACHE = cacheDir;
+    try {
+      const build = async () => {
+        const done: Array<{ passes: number }> = [];
+        await buildApp(
+          client,
+          { image, builder: SAMPLE_BUILDER, appDir: app!, trustBuilder: true },
+          {
+            onEvent: (e) => {
+              if (e.type === 'extender' && e.event.type === 'layout.done') done.push(e.event);
+            },
+          },
+        );
+        return { done, layers: (await client.images.inspect(image)).RootFS.Layers };
+      };
+      const first = await build();
+      const again = await build();
+      expect(first.done.map((d) => d.passes)).toEqual([1]);
+      expect(again.done.map((d) => d.passes)).toEqual([0]);
+      expect(again.layers).toEqual(first.layers);
+    } finally {
+      if (before === undefined) delete process.env.IMGEXT_RUN_LAYOUT_CACHE;
+      else process.env.IMGEXT_RUN_LAYOUT_CACHE = before;
+      await rm(cacheDir, { recursive: true, force: true });
+    }
   });
 
   it('a builder the daemon lacks with pull policy never: ERR_BUILDER_NOT_FOUND, no event', async () => {

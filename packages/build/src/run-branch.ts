@@ -1,5 +1,12 @@
 /** The run branch: applies the run Dockerfiles and streams the OCI layout into the layers volume. */
-import { type ExtendOptions, type ExtendResult, extend, tarPackSink } from '@imgext/extender';
+import {
+  defaultRunLayoutCacheDir,
+  type ExtendOptions,
+  type ExtendResult,
+  extend,
+  RunLayoutCache,
+  tarPackSink,
+} from '@imgext/extender';
 import type { LifecycleSession, Owner } from '@imgext/lifecycle';
 import { PATHS } from '@imgext/lifecycle';
 import type { Analyzed } from '@imgext/metadata';
@@ -18,8 +25,10 @@ export async function extendRunImage(
   const baseImage = analyzedBefore.runImage?.reference ?? analyzedBefore.runImage?.image;
   if (!baseImage) throw new BuildAppError('ERR_NO_RUN_IMAGE', 'the analyzer recorded no run image');
   const upload = session.openUpload(PATHS.layers, signal);
+  const cacheDir = defaultRunLayoutCacheDir();
   try {
     const result = await extend({
+      ...(cacheDir ? { layoutCache: new RunLayoutCache(cacheDir) } : {}),
       ...base,
       kind: 'run',
       baseImage,

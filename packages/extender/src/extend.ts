@@ -13,6 +13,7 @@ import { type AppliedDockerfile, applyChain, type Superseded } from './apply-cha
 import type { BuilderKind } from './builders/dockerfile-builder.js';
 import { ExtenderError } from './errors.js';
 import type { ExtenderEventListener } from './events.js';
+import type { RunLayoutCache } from './layout/layout-cache.js';
 import type { LayoutSink } from './layout/layout-sink.js';
 import { type RunLayoutResult, writeRunLayout } from './layout/write-run-layout.js';
 import { nodeGeneratedFs } from './node-generated-fs.js';
@@ -41,6 +42,8 @@ export interface ExtendOptions {
   builder?: BuilderKind;
   /** Run kind: where to write the OCI layout for the exporter. */
   layout?: LayoutSink;
+  /** Run kind: finished layouts kept on the host (see RunLayoutCache). */
+  layoutCache?: RunLayoutCache;
   fs?: GeneratedFs;
   signal?: AbortSignal;
   onEvent?: ExtenderEventListener;
@@ -115,6 +118,7 @@ export async function extend(opts: ExtendOptions): Promise<ExtendResult> {
         attribution: chain.applied,
         ...(chain.rebasable === undefined ? {} : { rebasable: chain.rebasable }),
         sink: opts.layout,
+        ...(opts.layoutCache ? { cache: opts.layoutCache } : {}),
         ...pick(opts, ['signal', 'onEvent']),
       });
     }

@@ -11,6 +11,7 @@ export * from './extend.js';
 export * from './extend-session.js';
 export * from './hold.js';
 export * from './layout/layer-filter.js';
+export * from './layout/layout-cache.js';
 export * from './layout/layout-sink.js';
 export * from './layout/oci.js';
 export * from './layout/write-run-layout.js';

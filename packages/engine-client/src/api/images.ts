@@ -31,6 +31,8 @@ export interface ImageInspect {
   /** The image this one was built on by the classic builder ('' or absent otherwise). */
   Parent?: string;
   Metadata?: { LastTagTime?: string };
+  /** The storage driver ('overlay2' classic store, 'overlayfs' containerd, 'overlay' podman). */
+  GraphDriver?: { Name: string };
 }
 
 export interface ImageSummary {

@@ -30,4 +30,23 @@ describe('scanSave', () => {
     expect(resolveEntry(scan, 'bbb/layer.tar')).toBe('aaa/layer.tar');
     expect(resolveEntry(scan, 'aaa/layer.tar')).toBe('aaa/layer.tar');
   });
+
+  it('stops reading when asked, destroying the stream', async () => {
+    const archive = legacySave();
+    const seen: string[] = [];
+    const scan = await scanSave(
+      archive,
+      () => false,
+      async () => {},
+      undefined,
+      (small) => {
+        seen.push(...[...small.keys()].filter((k) => !seen.includes(k)));
+        return small.has('aaa/layer.tar');
+      },
+    );
+    expect(scan.stopped).toBe(true);
+    expect(seen).toEqual(['aaa/layer.tar']);
+    expect(scan.small.has('manifest.json')).toBe(false);
+    expect(archive.destroyed).toBe(true);
+  });
 });

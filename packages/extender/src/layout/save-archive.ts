@@ -28,19 +28,31 @@ export function resolveEntry(scan: Pick<ScanResult, 'links'>, name: string): str
 }
 
 /**
- * Reads a `docker save` stream once: small entries are kept, `take(name)` decides which large
- * entries go to `onLarge` (which must consume them), the rest are drained. Works for both save
- * formats: the classic `<id>/layer.tar` + manifest.json and the OCI layout with blobs/sha256
- * (Docker >= 25, and the containerd image store, whose layer blobs are compressed).
+ * What to do with a large entry: hand it to `onLarge` (`true` or 'take'), to `onSpool`
+ * ('spool': the caller cannot tell yet whether it is needed), or drain it (`false`).
+ */
+export type TakeDecision = boolean | 'take' | 'spool';
+
+/**
+ * Reads a `docker save` stream once: small entries are kept, `take(name, small)` decides what
+ * happens to each large entry (`small` holds the small entries seen so far, so a manifest read
+ * earlier can identify later blobs); `onLarge` and `onSpool` must consume the content. Works for
+ * every save format: the classic `<id>/layer.tar` + manifest.json, podman's `<diffID>.tar`, and
+ * the OCI layout with blobs/sha256 (Docker >= 25, and the containerd image store, whose layer
+ * blobs are compressed). `stop` ends the read early: the daemon's stream is destroyed.
  */
 export async function scanSave(
   archive: Readable,
-  take: (name: string) => boolean,
+  take: (name: string, small: ReadonlyMap<string, Buffer>) => TakeDecision,
   onLarge: (name: string, content: AsyncIterable<Uint8Array>) => Promise<void>,
-): Promise<ScanResult> {
+  onSpool?: (name: string, content: AsyncIterable<Uint8Array>) => Promise<void>,
+  /** Asked after each entry: true stops reading (the rest of the save is not needed). */
+  stop?: (small: ReadonlyMap<string, Buffer>) => boolean,
+): Promise<ScanResult & { stopped: boolean }> {
   const small = new Map<string, Buffer>();
   const entries = new Map<string, SaveEntryInfo>();
   const links = new Map<string, string>();
+  let stopped = false;
   const ex = extract();
   archive.on('error', (err) => ex.destroy(err));
   archive.pipe(ex);
@@ -61,7 +73,20 @@ export async function scanSave(
         const buf = Buffer.concat(chunks);
         small.set(name, buf);
         entries.set(name, { size, gzip: buf[0] === 0x1f && buf[1] === 0x8b });
-      } else if (take(name)) {
+        if (stop?.(small)) {
+          stopped = true;
+          break;
+        }
+        continue;
+      }
+      const decision = take(name, small);
+      const consumer =
+        decision === true || decision === 'take'
+          ? onLarge
+          : decision === 'spool'
+            ? onSpool
+            : undefined;
+      if (consumer) {
         let gzip = false;
         let seen = false;
         async function* tap() {
@@ -73,16 +98,20 @@ export async function scanSave(
             yield c as Uint8Array;
           }
         }
-        await onLarge(name, tap());
+        await consumer(name, tap());
         entries.set(name, { size, gzip });
       } else {
         let gzip: boolean | undefined;
         for await (const c of e) gzip ??= (c as Buffer)[0] === 0x1f && (c as Buffer)[1] === 0x8b;
         entries.set(name, { size, gzip: gzip ?? false });
       }
+      if (stop?.(small)) {
+        stopped = true;
+        break;
+      }
     }
   } finally {
     archive.destroy();
   }
-  return { small, entries, links };
+  return { small, entries, links, stopped };
 }

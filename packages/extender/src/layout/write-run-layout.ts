@@ -1,8 +1,13 @@
-import type { EngineClientApi } from '@imgext/engine-client';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { EngineClientApi, ImageInspect } from '@imgext/engine-client';
 import { REBASABLE_LABEL } from '@imgext/metadata';
 import { ExtenderError } from '../errors.js';
 import type { ExtenderEventListener } from '../events.js';
 import { EXCLUDED_PATHS, type FilteredLayer, filterLayer } from './layer-filter.js';
+import { RunLayoutCache } from './layout-cache.js';
 import type { LayoutSink } from './layout-sink.js';
 import {
   type Descriptor,
@@ -12,7 +17,7 @@ import {
   type Manifest,
   MEDIA_TYPES,
 } from './oci.js';
-import { resolveEntry, type ScanResult, scanSave } from './save-archive.js';
+import { resolveEntry, type ScanResult, scanSave, type TakeDecision } from './save-archive.js';
 
 export interface RunLayoutOptions {
   engine: EngineClientApi;
@@ -30,6 +35,20 @@ export interface RunLayoutOptions {
   excluded?: readonly string[];
   signal?: AbortSignal;
   onEvent?: ExtenderEventListener;
+  /**
+   * How the daemon's save is read. 'single' (default): one read; a large entry that cannot be
+   * told apart yet (the legacy format's `<id>/layer.tar`, the containerd store's blobs named by
+   * their compressed digest before its manifest went by) is spooled to a temp file and kept only
+   * if the save's manifest names it a new layer. 'two-pass': the earlier reader, kept as the
+   * reference the single read is checked and benchmarked against: such entries are drained and
+   * the save is read a second time for them.
+   */
+  read?: 'single' | 'two-pass';
+  /**
+   * Finished layouts kept on the host: when this image was laid out before with the same
+   * options on the same engine, the layout is written from there and the save not read at all.
+   */
+  cache?: RunLayoutCache;
 }
 
 export interface RunLayoutResult {
@@ -41,19 +60,66 @@ export interface RunLayoutResult {
   bytes: number;
   /** 1 when the daemon's save was read once, 2 when a second read was needed. */
   passes: number;
+  /** Large entries written to a temp file before the save's manifest could tell what they are. */
+  spooled: number;
+  /** The read stopped before the end of the save (containerd store: the rest was base layers). */
+  stoppedEarly: boolean;
+  /** Written from `cache` (passes is then 0). */
+  cached: boolean;
 }
 
 /**
  * Writes the run-image OCI layout the exporter consumes: index.json, the manifest (listing every
  * layer), the config (rebasable label, extension history), and ONLY the new layer blobs, gzip
  * compressed, with changes under /workspace, /layers, /platform and /var/run removed. The image
- * is streamed out of `images.save`; a second read happens when the first cannot tell which
- * blobs are the new layers before seeing the manifest (containerd store, legacy format).
+ * is streamed out of `images.save` once: new layers named by their diffID (classic store's OCI
+ * save, podman) or by a manifest already read (containerd store) are filtered as they stream;
+ * other large entries that might be new (legacy `<id>/layer.tar`, containerd blobs before the
+ * manifest) are spooled to temp files until the save's manifest.json names the layers.
  */
 export async function writeRunLayout(opts: RunLayoutOptions): Promise<RunLayoutResult> {
-  const { engine, sink } = opts;
   const call = opts.signal ? { signal: opts.signal } : {};
-  const inspect = await engine.images.inspect(opts.imageId, call);
+  const inspect = await opts.engine.images.inspect(opts.imageId, call);
+  if (!opts.cache) return writeFromSave(opts, inspect, opts.sink);
+  // The save's bytes follow from the image and the engine's save format: its API version and
+  // storage (not /info's ID: podman makes up a new one on every call, and /info takes it 0.4 s).
+  const key = RunLayoutCache.key({
+    format: 1,
+    engine: [await opts.engine.apiVersion(call), inspect.GraphDriver?.Name ?? ''],
+    image: inspect.Id,
+    baseLayerCount: opts.baseLayerCount,
+    baseHistoryLength: opts.baseHistoryLength,
+    attribution: opts.attribution.map((a) => [a.extension, a.historyLength]),
+    rebasable: opts.rebasable ?? null,
+    excluded: opts.excluded ?? EXCLUDED_PATHS,
+  });
+  const hit = await opts.cache.replay<RunLayoutResult>(key, opts.sink);
+  if (hit) {
+    for (const l of hit.layers)
+      opts.onEvent?.({ type: 'layout.layer', digest: l.digest, diffId: l.diffId, size: l.size });
+    opts.onEvent?.({ type: 'layout.done', layers: hit.layers.length, bytes: hit.bytes, passes: 0 });
+    return { ...hit, passes: 0, spooled: 0, stoppedEarly: false, cached: true };
+  }
+  const rec = await opts.cache.record<RunLayoutResult>(key, opts.sink);
+  let result: RunLayoutResult;
+  try {
+    result = await writeFromSave(opts, inspect, rec.sink);
+  } catch (err) {
+    await rec.abandon();
+    throw err;
+  }
+  // The cache is only a shortcut: failing to keep an entry does not fail the layout.
+  await rec.commit(result).catch(() => rec.abandon().catch(() => undefined));
+  return result;
+}
+
+async function writeFromSave(
+  opts: RunLayoutOptions,
+  inspect: ImageInspect,
+  sink: LayoutSink,
+): Promise<RunLayoutResult> {
+  const { engine } = opts;
+  const call = opts.signal ? { signal: opts.signal } : {};
   const allDiffIds = inspect.RootFS.Layers ?? [];
   const newDiffIds = new Set(
     allDiffIds.slice(opts.baseLayerCount).map((d) => d.replace('sha256:', '')),
@@ -82,17 +148,101 @@ export async function writeRunLayout(opts: RunLayoutOptions): Promise<RunLayoutR
       throw err;
     }
   };
-  const guess = (name: string) =>
-    newDiffIds.has(/^blobs\/sha256\/([0-9a-f]{64})$/.exec(name)?.[1] ?? '');
-  let scan = await scanSave(await engine.images.save([opts.imageId], call), guess, process);
+  const single = opts.read !== 'two-pass';
+  const nameHex = (name: string) =>
+    /^blobs\/sha256\/([0-9a-f]{64})$/.exec(name)?.[1] ??
+    (single ? /^([0-9a-f]{64})\.tar$/.exec(name)?.[1] : undefined);
+  const allHex = new Set(allDiffIds.map((d) => d.replace('sha256:', '')));
+  // The containerd store names blobs by their compressed digest: its manifest, once seen, tells.
+  let oci: OciManifest | undefined;
+  let fromManifest: Set<string> | undefined;
+  const learn = (small: ReadonlyMap<string, Buffer>) => {
+    if (oci || !single) return;
+    oci = ociManifestOf(small, inspect.Id, allDiffIds.length);
+    if (oci) fromManifest = new Set(oci.layers.slice(opts.baseLayerCount).map((l) => blobOf(l)));
+  };
+  const take = (name: string, small: ReadonlyMap<string, Buffer>): TakeDecision => {
+    const hex = nameHex(name);
+    if (hex && newDiffIds.has(hex)) return 'take';
+    if (!single) return false;
+    learn(small);
+    if (fromManifest) return fromManifest.has(name) ? 'take' : false;
+    if (hex && allHex.has(hex)) return false;
+    return 'spool';
+  };
+  // The containerd store streams its save as it reads it (the classic store and podman write the
+  // whole archive before its first byte): once the manifest, the config and every new layer went
+  // by, the rest is base layers the layout does not carry, and the read stops.
+  const stop = (small: ReadonlyMap<string, Buffer>): boolean => {
+    learn(small);
+    return (
+      oci !== undefined &&
+      small.has(blobOf(oci.config)) &&
+      [...fromManifest!].every((p) => processed.has(p) || small.has(p))
+    );
+  };
+  const spooled = new Map<string, string>();
+  let spoolCount = 0;
+  const spool = async (name: string, content: AsyncIterable<Uint8Array>) => {
+    const temp = await sink.tempPath();
+    spooled.set(name, temp);
+    spoolCount++;
+    const hash = createHash('sha256');
+    let first: number | undefined;
+    await pipeline(
+      content,
+      new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          first ??= chunk[0];
+          hash.update(chunk);
+          cb(null, chunk);
+        },
+      }),
+      createWriteStream(temp),
+      call,
+    );
+    // A plain layer tar's sha256 is its diffID: one that is not new is dropped at once.
+    if (first !== 0x1f && !newDiffIds.has(hash.digest('hex'))) {
+      spooled.delete(name);
+      await sink.discard(temp);
+    }
+  };
+  let scan: ScanResult;
   let passes = 1;
-  const { config, layerPaths: listed } = readSaveManifest(scan);
-  const layerPaths = listed.map((p) => resolveEntry(scan, p));
-  const newPaths = layerPaths.slice(opts.baseLayerCount);
-  // Small new layers were kept in memory by the scan; process them now.
-  for (const p of newPaths) {
-    const buf = scan.small.get(p);
-    if (!processed.has(p) && buf) await process(p, [buf]);
+  let stoppedEarly = false;
+  let config: ImageConfigFile;
+  let layerPaths: string[];
+  let newPaths: string[];
+  try {
+    const first = await scanSave(
+      await engine.images.save([opts.imageId], call),
+      take,
+      process,
+      spool,
+      single ? stop : undefined,
+    );
+    scan = first;
+    stoppedEarly = first.stopped;
+    const read =
+      first.stopped && oci
+        ? {
+            config: JSON.parse(scan.small.get(blobOf(oci.config))!.toString('utf8')),
+            layerPaths: oci.layers.map((l) => blobOf(l)),
+          }
+        : readSaveManifest(scan);
+    config = read.config;
+    layerPaths = read.layerPaths.map((p) => resolveEntry(scan, p));
+    newPaths = layerPaths.slice(opts.baseLayerCount);
+    // Small new layers were kept in memory by the scan, large unidentified ones spooled.
+    for (const p of newPaths) {
+      if (processed.has(p)) continue;
+      const buf = scan.small.get(p);
+      const temp = spooled.get(p);
+      if (buf) await process(p, [buf]);
+      else if (temp) await process(p, createReadStream(temp));
+    }
+  } finally {
+    for (const temp of spooled.values()) await sink.discard(temp);
   }
   if (newPaths.some((p) => !processed.has(p))) {
     const wanted = new Set(newPaths.filter((p) => !processed.has(p)));
@@ -120,7 +270,11 @@ export async function writeRunLayout(opts: RunLayoutOptions): Promise<RunLayoutR
     ...(opts.rebasable === undefined ? {} : { rebasable: opts.rebasable }),
   });
   const baseDescriptors = layerPaths.slice(0, opts.baseLayerCount).map((p, i) => {
-    const info = scan.entries.get(p);
+    // A base blob the read stopped before: the save's own OCI manifest describes it.
+    const listed = oci?.layers[i];
+    const info =
+      scan.entries.get(p) ??
+      (listed && { size: listed.size, gzip: /gzip/.test(listed.mediaType ?? '') });
     const hex = /^blobs\/sha256\/([0-9a-f]{64})$/.exec(p)?.[1];
     return {
       mediaType: info?.gzip ? MEDIA_TYPES.layerGzip : MEDIA_TYPES.layer,
@@ -166,7 +320,42 @@ export async function writeRunLayout(opts: RunLayoutOptions): Promise<RunLayoutR
     layers,
     bytes,
     passes,
+    spooled: spoolCount,
+    stoppedEarly,
+    cached: false,
   };
+}
+
+interface OciManifest {
+  config: Descriptor;
+  layers: Descriptor[];
+}
+
+const blobOf = (d: Pick<Descriptor, 'digest'>) => `blobs/sha256/${d.digest.replace('sha256:', '')}`;
+
+/**
+ * The image's OCI manifest (or the one the index names) when the scan has already seen it:
+ * `imageId` is the manifest's or index's digest on the containerd store. Undefined while it has
+ * not been seen, on a store where it is not a blob, or when an index names several candidates.
+ */
+function ociManifestOf(
+  small: ReadonlyMap<string, Buffer>,
+  imageId: string,
+  layerCount: number,
+): OciManifest | undefined {
+  const parse = (digest: string): Partial<OciManifest> & { manifests?: Descriptor[] } => {
+    const buf = small.get(blobOf({ digest }));
+    if (!buf) return {};
+    try {
+      return JSON.parse(buf.toString('utf8'));
+    } catch {
+      return {};
+    }
+  };
+  const top = parse(imageId);
+  const candidates = top.manifests ? top.manifests.map((m) => parse(m.digest)) : [top];
+  const matching = candidates.filter((m) => m.config?.digest && m.layers?.length === layerCount);
+  return matching.length === 1 ? (matching[0] as OciManifest) : undefined;
 }
 
 /** Docker's manifest.json (present in every save format) names the config and the layers in order. */
