@@ -26,7 +26,9 @@ export interface FakeEngineOptions {
 }
 
 export async function fakeEngine(opts: FakeEngineOptions = {}): Promise<FakeEngine> {
-  const dir = mkdtempSync(join(tmpdir(), 'imgext-fake-'));
+  // In /tmp, not TMPDIR: a socket path must stay short, and a test acting as nobody must reach
+  // it (tools/ put TMPDIR in root's home).
+  const dir = mkdtempSync(join('/tmp', 'imgext-fake-'));
   const socketPath = join(dir, 'engine.sock');
   const requests: string[] = [];
   const sockets = new Set<Socket>();

@@ -52,7 +52,8 @@ describe('BuildKit session edge cases (fake daemon)', () => {
   let client: EngineClient | undefined;
 
   beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'imgext-bk-edge-'));
+    // In /tmp, not TMPDIR: one test reads it as nobody, and tools/ put TMPDIR in root's home.
+    dir = mkdtempSync('/tmp/imgext-bk-edge-');
     chmodSync(dir, 0o755);
   });
   afterEach(async () => {
@@ -115,7 +116,9 @@ describe('BuildKit session edge cases (fake daemon)', () => {
     );
     expect(result.imageId).toBe(IMAGE);
     // '/' sorts before every other byte: a directory's contents come before its next sibling
-    expect(listing).toEqual(['Dockerfile', 'a', 'a/keep.log', 'a-b', 'b.txt']);
+    // The Dockerfile given in `files` is not in the context; the context's .dockerignore is
+    // (listing itself, so that COPY leaves it out).
+    expect(listing).toEqual(['.dockerignore', 'a', 'a/keep.log', 'a-b', 'b.txt']);
     expect(content).toBe('x'.repeat(100_000));
     expect(status).toEqual({ code: 0, message: '' });
     const session = await fake!.session;
