@@ -65,7 +65,7 @@ describe('registryAuthEnv', () => {
   it('names registries as references do', () => {
     expect(lifecycleRegistryKey('ubuntu')).toBe('index.docker.io');
     expect(lifecycleRegistryKey('docker.io/library/ubuntu:22.04')).toBe('index.docker.io');
-    expect(lifecycleRegistryKey('127.0.0.1:5000/app@sha256:' + 'a'.repeat(64))).toBe(
+    expect(lifecycleRegistryKey(`127.0.0.1:5000/app@sha256:${'a'.repeat(64)}`)).toBe(
       '127.0.0.1:5000',
     );
   });

@@ -11,7 +11,6 @@ import {
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BinaryReader } from '@bufbuild/protobuf/wire';
 import { waitUntil } from '@imgext/test-support';
