@@ -33,6 +33,7 @@ import { type BuildEvent, type BuildEventListener, isBuildBranch } from './build
 import { type BuildSummary, summarizeBuild } from './build-summary.js';
 import { builderMetadata, cnbUser, findBuilder } from './builder-image.js';
 import { cacheVolumes, removeCacheVolume } from './cache-volumes.js';
+import { chooseLifecycleImage } from './lifecycle-image.js';
 import { registryAuthEnv } from './registry-auth-env.js';
 import { extendRunImage } from './run-branch.js';
 
@@ -59,7 +60,10 @@ export interface BuildOptions {
   network?: string;
   /** The image of the daemon-access phases (analyzer, restorer, exporter). */
   lifecycleImage?: string;
-  /** Let the builder run the daemon-access phases without an `untrusted-builder` event. */
+  /**
+   * Let the builder's own lifecycle run the daemon-access phases. Untrusted (the default), they
+   * run in `lifecycleImage` or `buildpacksio/lifecycle:<the builder's lifecycle version>`.
+   */
   trustBuilder?: boolean;
   /** The daemon's socket path on its own host, for a remote daemon (see daemonSocketFor). */
   daemonSocket?: string;
@@ -96,16 +100,22 @@ export async function buildApp(
     platformApi,
     lifecycleVersion: md.lifecycleVersion,
   });
-  if (!options.trustBuilder && !options.lifecycleImage) {
-    emit({ type: 'untrusted-builder', builder: options.builder });
-  }
+  const lifecycle = await chooseLifecycleImage(client, {
+    builder: options.builder,
+    lifecycleVersion: md.lifecycleVersion,
+    trustBuilder: options.trustBuilder === true,
+    ...(options.lifecycleImage ? { lifecycleImage: options.lifecycleImage } : {}),
+    pullPolicy,
+    signal,
+  });
+  emit({ type: 'lifecycle-image', builder: options.builder, ...lifecycle });
   const caches = cacheVolumes(options.image);
   if (options.clearCache) await removeCacheVolume(client, caches.build);
   const session = await LifecycleSession.create(
     {
       client,
       builderImage: builder.Id,
-      ...(options.lifecycleImage ? { lifecycleImage: options.lifecycleImage } : {}),
+      ...(lifecycle.image ? { lifecycleImage: lifecycle.image } : {}),
       platformApi,
       owner,
       daemonSocket: daemonSocketFor(client.endpoint, options.daemonSocket),

@@ -4,7 +4,8 @@ export type BuildAppErrorCode =
   | 'ERR_NOT_A_BUILDER'
   | 'ERR_NO_RUN_IMAGE'
   | 'ERR_NO_ANALYZED'
-  | 'ERR_INVALID_ENV';
+  | 'ERR_INVALID_ENV'
+  | 'ERR_NO_LIFECYCLE_IMAGE';
 
 /** A build that cannot start or finish. */
 export class BuildAppError extends Error {

@@ -13,8 +13,13 @@ export type BuildEvent =
       platformApi: string;
       lifecycleVersion: string | undefined;
     }
-  /** The daemon-access phases run in an untrusted builder (no --lifecycle-image). */
-  | { type: 'untrusted-builder'; builder: string }
+  /** Where the daemon-access phases run: the trusted builder, or a lifecycle image. */
+  | {
+      type: 'lifecycle-image';
+      builder: string;
+      image: string | undefined;
+      source: 'trusted' | 'given' | 'default';
+    }
   | {
       type: 'extensions-detected';
       extensions: string[];

@@ -18,6 +18,7 @@ import { EngineClient } from '@imgext/engine-client';
 import type { PullPolicy } from '@imgext/extender';
 import type { LifecycleEvent } from '@imgext/lifecycle';
 import type { CommandContext, CommandDefinition, Output } from '../command.js';
+import { isTrustedBuilder, readConfig } from '../config.js';
 import { UsageError } from '../errors.js';
 import { renderExtenderEvent } from '../render/extender-events.js';
 
@@ -90,11 +91,13 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
       .option('trust-builder', {
         type: 'boolean',
         default: false,
-        describe: 'Let the builder run the phases that get the daemon socket',
+        describe:
+          "Let the builder's own lifecycle run the phases that get the daemon socket (default: a lifecycle image runs them)",
       })
       .option('lifecycle-image', {
         type: 'string',
-        describe: 'Image for the phases that get the daemon socket (analyzer, restorer, exporter)',
+        describe:
+          "Image for the phases that get the daemon socket (analyzer, restorer, exporter); default buildpacksio/lifecycle:<the builder's lifecycle version>",
       })
       .option('docker-host', {
         type: 'string',
@@ -111,6 +114,7 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
         return true;
       }) as never,
   handler: async (args, ctx) => {
+    const config = await readConfig(ctx.env);
     const env = await readPlatformEnv(args, ctx);
     const daemonSocket = args.dockerHost ?? ctx.env.IMGEXT_DAEMON_SOCKET;
     const client = await EngineClient.connect({ env: ctx.env });
@@ -128,7 +132,7 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
           ...(args.cacheImage ? { cacheImage: args.cacheImage } : {}),
           clearCache: args.clearCache,
           network: args.network,
-          trustBuilder: args.trustBuilder,
+          trustBuilder: args.trustBuilder || isTrustedBuilder(config, args.builder),
           ...(args.lifecycleImage ? { lifecycleImage: args.lifecycleImage } : {}),
           ...(daemonSocket ? { daemonSocket } : {}),
           ...(args.verbose ? { logLevel: 'debug' as const } : {}),
@@ -195,10 +199,14 @@ function renderBuildEvent(output: Output, e: BuildEvent): void {
         },
       });
       break;
-    case 'untrusted-builder':
-      output.warn(
-        'the builder is not trusted and no --lifecycle-image was given: the daemon-access phases run in the builder',
-      );
+    case 'lifecycle-image':
+      output.event({
+        type: 'lifecycle.image',
+        message: e.image
+          ? `analyzer, restorer and exporter run in ${e.image}${e.source === 'default' ? ` (builder ${e.builder} is not trusted)` : ''}`
+          : `builder ${e.builder} is trusted: its lifecycle runs every phase`,
+        data: { builder: e.builder, image: e.image, source: e.source },
+      });
       break;
     case 'extensions-detected':
       output.event({
