@@ -33,6 +33,7 @@ import { type BuildEvent, type BuildEventListener, isBuildBranch } from './build
 import { type BuildSummary, summarizeBuild } from './build-summary.js';
 import { builderMetadata, cnbUser, findBuilder } from './builder-image.js';
 import { cacheVolumes, removeCacheVolume } from './cache-volumes.js';
+import { extensionsLabel } from './extensions-record.js';
 import { chooseLifecycleImage } from './lifecycle-image.js';
 import { registryAuthEnv } from './registry-auth-env.js';
 import { extendRunImage } from './run-branch.js';
@@ -169,6 +170,9 @@ export async function buildApp(
     const order = group.extensions.map((e) => e.id);
     const hasGenerated =
       order.length > 0 && (await session.copyOut('/layers/generated', tmp, signal));
+    const recordLabels = hasGenerated
+      ? await extensionsLabel(join(tmp, 'generated'), platformApi, group.extensions)
+      : {};
     const analyzed = await readAnalyzed(session, signal);
     const extendRun = analyzed.runImage?.extend === true;
     const switchedTo =
@@ -216,6 +220,7 @@ export async function buildApp(
       pullPolicy,
       networkMode: network,
       hold: images.hold,
+      labels: recordLabels,
       onEvent: extenderEvents,
     };
     const results = await runSchedule(

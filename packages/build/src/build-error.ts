@@ -5,7 +5,13 @@ export type BuildAppErrorCode =
   | 'ERR_NO_RUN_IMAGE'
   | 'ERR_NO_ANALYZED'
   | 'ERR_INVALID_ENV'
-  | 'ERR_NO_LIFECYCLE_IMAGE';
+  | 'ERR_NO_LIFECYCLE_IMAGE'
+  | 'ERR_IMAGE_NOT_FOUND'
+  | 'ERR_NOT_AN_APP_IMAGE'
+  | 'ERR_NOT_REBASABLE'
+  | 'ERR_REGISTRY'
+  | 'ERR_REGISTRY_UNAUTHORIZED'
+  | 'ERR_REGISTRY_IMAGE_NOT_FOUND';
 
 /** A build that cannot start or finish. */
 export class BuildAppError extends Error {

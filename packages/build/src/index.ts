@@ -4,6 +4,8 @@ export * from './build-events.js';
 export * from './build-summary.js';
 export * from './builder-image.js';
 export * from './cache-volumes.js';
+export * from './inspect.js';
 export * from './lifecycle-image.js';
 export * from './platform-env.js';
 export * from './registry-auth-env.js';
+export * from './registry-client.js';

@@ -38,6 +38,8 @@ export interface ExtendOptions {
   hold?: string;
   /** Run kind: where to write the OCI layout for the exporter. */
   layout?: LayoutSink;
+  /** Run kind: labels of the extended image (see ApplyChainOptions.labels). */
+  labels?: Record<string, string>;
   fs?: GeneratedFs;
   signal?: AbortSignal;
   onEvent?: ExtenderEventListener;
@@ -87,7 +89,7 @@ export async function extend(opts: ExtendOptions): Promise<ExtendResult> {
     kind,
     dockerfiles: dockerfilesToApply(all),
     baseImage,
-    ...pick(opts, ['appDir', 'networkMode', 'keepCache', 'hold', 'signal', 'onEvent']),
+    ...pick(opts, ['appDir', 'networkMode', 'keepCache', 'hold', 'labels', 'signal', 'onEvent']),
   });
   const result: ExtendResult = {
     kind,

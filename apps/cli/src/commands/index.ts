@@ -3,6 +3,13 @@ import type { CommandDefinition } from '../command.js';
 import { buildCommand } from './build.js';
 import { extendCommand } from './extend.js';
 import { info } from './info.js';
+import { inspectCommand } from './inspect.js';
 import { pruneCommand } from './prune.js';
 
-export const commands: CommandDefinition[] = [info, buildCommand, extendCommand, pruneCommand];
+export const commands: CommandDefinition[] = [
+  info,
+  buildCommand,
+  extendCommand,
+  pruneCommand,
+  inspectCommand,
+];
