@@ -7,5 +7,6 @@ export * from './cache-volumes.js';
 export * from './inspect.js';
 export * from './lifecycle-image.js';
 export * from './platform-env.js';
+export * from './rebase.js';
 export * from './registry-auth-env.js';
 export * from './registry-client.js';

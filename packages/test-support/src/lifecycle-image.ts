@@ -22,6 +22,14 @@ export function lifecycleVersion(): string {
 }
 
 const INPUTS_LABEL = 'imgext.test.lifecycle-inputs';
+/** What lifecycle 0.21 supports, as its image's io.buildpacks.lifecycle.apis label says. */
+const LIFECYCLE_APIS = {
+  buildpack: { deprecated: [], supported: ['0.7', '0.8', '0.9', '0.10', '0.11'] },
+  platform: {
+    deprecated: [],
+    supported: ['0.7', '0.8', '0.9', '0.10', '0.11', '0.12', '0.13', '0.14', '0.15'],
+  },
+};
 
 interface ImageClient {
   images: {
@@ -42,7 +50,7 @@ export async function ensureLifecycleImage(
   tag = `buildpacksio/lifecycle:${lifecycleVersion()}`,
 ): Promise<string> {
   const dir = lifecycleDir();
-  const inputs = `${(await readFile(join(dir, '.built-from'), 'utf8')).trim()}-2`;
+  const inputs = `${(await readFile(join(dir, '.built-from'), 'utf8')).trim()}-3`;
   const found = await client.images.find(tag);
   if (found?.Config?.Labels?.[INPUTS_LABEL] === inputs) return tag;
   const ctx = await mkdtemp(join(tmpdir(), 'imgext-lifecycle-image-'));
@@ -61,6 +69,7 @@ export async function ensureLifecycleImage(
         'ADD rootfs.tar /',
         'COPY lifecycle /cnb/lifecycle',
         `LABEL io.buildpacks.lifecycle.version=${lifecycleVersion()}`,
+        `LABEL io.buildpacks.lifecycle.apis=${JSON.stringify(JSON.stringify(LIFECYCLE_APIS))}`,
         'ENTRYPOINT ["/cnb/lifecycle/lifecycle"]',
         '',
       ].join('\n'),

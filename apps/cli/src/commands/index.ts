@@ -5,6 +5,7 @@ import { extendCommand } from './extend.js';
 import { info } from './info.js';
 import { inspectCommand } from './inspect.js';
 import { pruneCommand } from './prune.js';
+import { rebaseCommand } from './rebase.js';
 
 export const commands: CommandDefinition[] = [
   info,
@@ -12,4 +13,5 @@ export const commands: CommandDefinition[] = [
   extendCommand,
   pruneCommand,
   inspectCommand,
+  rebaseCommand,
 ];
