@@ -5,6 +5,7 @@ export * from './build-summary.js';
 export * from './builder-image.js';
 export * from './cache-volumes.js';
 export * from './inspect.js';
+export * from './inspect-builder.js';
 export * from './lifecycle-image.js';
 export * from './platform-env.js';
 export * from './rebase.js';

@@ -1,5 +1,6 @@
 export * from './analyzed.js';
 export * from './app-image.js';
+export * from './builder-labels.js';
 export * from './dockerfile.js';
 export * from './dockerfile-rules.js';
 export * from './errors.js';

@@ -1,6 +1,7 @@
 /** Every imgext command, declared as data. Add a command by adding its definition here. */
 import type { CommandDefinition } from '../command.js';
 import { buildCommand } from './build.js';
+import { builderCommand } from './builder-inspect.js';
 import { extendCommand } from './extend.js';
 import { info } from './info.js';
 import { inspectCommand } from './inspect.js';
@@ -14,4 +15,5 @@ export const commands: CommandDefinition[] = [
   pruneCommand,
   inspectCommand,
   rebaseCommand,
+  builderCommand,
 ];
