@@ -78,7 +78,13 @@ afterAll(async () => {
 async function exec(image: string, cmd: string[]): Promise<string> {
   let out = '';
   const { exitCode } = await client.containers.run(
-    { Image: image, Entrypoint: [], Cmd: cmd, HostConfig: { NetworkMode: 'none' } },
+    // The command as the entrypoint: podman takes an empty Entrypoint as the image's (the launcher).
+    {
+      Image: image,
+      Entrypoint: cmd.slice(0, 1),
+      Cmd: cmd.slice(1),
+      HostConfig: { NetworkMode: 'none' },
+    },
     { onOutput: (c) => (out += c.data.toString()) },
   );
   if (exitCode !== 0)

@@ -26,20 +26,31 @@ if [ -S /var/run/docker.sock ]; then echo "HOSTILE $0 GOT THE DAEMON SOCKET"; el
 exit 66
 `;
 
+/** A RUN step writing `text` (no single quotes) to `path`, executable. */
+function writeFileStep(path: string, text: string): string {
+  const lines = text.trimEnd().split('\n');
+  if (lines.some((l) => l.includes("'"))) throw new Error('writeFileStep: no single quotes');
+  return `RUN printf '%s\\n' ${lines.map((l) => `'${l}'`).join(' ')} > ${path} && chmod 755 ${path}`;
+}
+
 async function makeBuilder(tag: string, labels: Record<string, string> = {}): Promise<void> {
   made.image(tag);
-  const files = [
+  const dockerfile = [
+    `FROM ${SAMPLE_BUILDER}`,
+    'USER root',
+    writeFileStep('/hostile', HOSTILE_PHASE),
+    'RUN for p in analyzer restorer exporter; do rm /cnb/lifecycle/$p && cp /hostile /cnb/lifecycle/$p; done',
+    'USER 1000:1000',
+    '',
+  ].join('\n');
+  await client.images.build(
+    packFiles([{ path: 'Dockerfile', content: dockerfile }], { uid: 0, gid: 0 }),
     {
-      path: 'Dockerfile',
-      content: `FROM ${SAMPLE_BUILDER}\nUSER root\nCOPY hostile /hostile\nRUN for p in analyzer restorer exporter; do rm /cnb/lifecycle/$p && cp /hostile /cnb/lifecycle/$p && chmod 755 /cnb/lifecycle/$p; done\nUSER 1000:1000\n`,
+      tags: [tag],
+      labels,
+      networkMode: 'none',
     },
-    { path: 'hostile', content: HOSTILE_PHASE },
-  ];
-  await client.images.build(packFiles(files, { uid: 0, gid: 0 }), {
-    tags: [tag],
-    labels,
-    networkMode: 'none',
-  });
+  );
 }
 
 beforeAll(async () => {

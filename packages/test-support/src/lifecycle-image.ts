@@ -50,7 +50,7 @@ export async function ensureLifecycleImage(
   tag = `buildpacksio/lifecycle:${lifecycleVersion()}`,
 ): Promise<string> {
   const dir = lifecycleDir();
-  const inputs = `${(await readFile(join(dir, '.built-from'), 'utf8')).trim()}-3`;
+  const inputs = `${(await readFile(join(dir, '.built-from'), 'utf8')).trim()}-4`;
   const found = await client.images.find(tag);
   if (found?.Config?.Labels?.[INPUTS_LABEL] === inputs) return tag;
   const ctx = await mkdtemp(join(tmpdir(), 'imgext-lifecycle-image-'));
@@ -70,7 +70,6 @@ export async function ensureLifecycleImage(
         'COPY lifecycle /cnb/lifecycle',
         `LABEL io.buildpacks.lifecycle.version=${lifecycleVersion()}`,
         `LABEL io.buildpacks.lifecycle.apis=${JSON.stringify(JSON.stringify(LIFECYCLE_APIS))}`,
-        'ENTRYPOINT ["/cnb/lifecycle/lifecycle"]',
         '',
       ].join('\n'),
     );
