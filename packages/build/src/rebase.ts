@@ -83,7 +83,16 @@ export async function rebaseImage(
   const from = o.previousImage ?? o.image;
   const pullPolicy = o.pullPolicy ?? 'if-not-present';
   const call = signal ? { signal } : {};
-  const before = await inspectImage(client, from, { registry: publish, ...call });
+  const before = await inspectImage(client, from, { registry: publish, ...call }).catch(
+    (err: unknown) => {
+      if (err instanceof BuildAppError && err.code === 'ERR_IMAGE_NOT_FOUND') {
+        throw new BuildAppError(err.code, err.message, {
+          hint: 'to rebase it in its registry, pass --publish',
+        });
+      }
+      throw err;
+    },
+  );
   if (!before.rebasable && !o.force) {
     const who = before.notRebasableBecause;
     throw new BuildAppError(
