@@ -239,10 +239,16 @@ describe('imgext rebase and inspect (daemon)', () => {
     expect(await exec(target, ['cat', MARKER])).toBe('v2\n');
   });
 
-  it('inspect of a missing image and of an image that is not an app image: clear errors', async () => {
+  it('inspect and rebase of a missing image, inspect of an image that is not an app image: clear errors', async () => {
     const missing = await runCli(['inspect', 'imgext-test/no-such-image:latest', '--json']);
     expect(missing.code).toBe(1);
     expect(missing.lines.at(-1)).toMatchObject({ code: 'ERR_IMAGE_NOT_FOUND' });
+    const rebaseMissing = await runCli(['rebase', 'imgext-test/no-such-image:latest', '--json']);
+    expect(rebaseMissing.code).toBe(1);
+    expect(rebaseMissing.lines.at(-1)).toMatchObject({
+      code: 'ERR_IMAGE_NOT_FOUND',
+      hint: 'to rebase it in its registry, pass --publish',
+    });
     const notApp = await runCli(['inspect', stackRun, '--json']);
     expect(notApp.code).toBe(1);
     expect(notApp.lines.at(-1)).toMatchObject({ code: 'ERR_NOT_AN_APP_IMAGE' });
