@@ -51,7 +51,7 @@ sample_builder_labels() {
       createdBy: {name: "imgext tools/lib/builder.sh", version: "0.0.0"}
     } | tojson),
     "io.buildpacks.buildpack.order": ([{group: [{id: $bp.id, version: $bp.version}]}] | tojson),
-    "io.buildpacks.extension.order": ([{group: [$ext[] | . + {optional: true}]}] | tojson),
+    "io.buildpacks.buildpack.order-extensions": ([{group: [$ext[] | . + {optional: true}]}] | tojson),
     "io.buildpacks.buildpack.layers": ({($bp.id): {($bp.version): {api: "0.10", homepage: $bp.homepage}}} | tojson),
     "io.buildpacks.extension.layers": ([$ext[] | {(.id): {(.version): {api: "0.10"}}}] | add | tojson),
     "io.buildpacks.stack.id": "io.imgext.stacks.busybox"

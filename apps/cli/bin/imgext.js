@@ -1,15 +1,53 @@
-#!/usr/bin/env node
-// The imgext command: runs main() from the built package, aborts work cleanly on SIGINT/SIGTERM
-// (a second signal exits at once), and exits with main's code.
+#!/usr/bin/env -S node --
+// The imgext command. `node --` in the shebang: node itself must never read imgext's flags
+// (Node 20 takes `--env-file X` from anywhere on its command line and exits before imgext runs).
+//
+// Signals: the first SIGINT/SIGTERM aborts the work, which then cleans up what it made. A signal
+// that arrives while that clean-up runs is ignored unless it comes a while after the first (a
+// terminal, `timeout`, npm and CI runners often forward the same Ctrl-C twice, microseconds
+// apart); such a deliberate second one exits at once, saying what may be left behind.
+//
+// A closed stdout (`imgext build --json | head -2`) aborts the work the same way, and the
+// command exits 141 (as a process killed by SIGPIPE would) once it has cleaned up.
 import { main } from '../dist/main.js';
 
+const DELIBERATE_AFTER_MS = 1000;
+const EXIT_PIPE = 141;
 const controller = new AbortController();
-let signals = 0;
+let firstSignalAt = 0;
+let pipeClosed = false;
+
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
-    signals += 1;
-    if (signals > 1) process.exit(130);
-    controller.abort(new Error(`interrupted by ${sig}`));
+    const now = performance.now();
+    if (!controller.signal.aborted) {
+      firstSignalAt = now;
+      controller.abort(new Error(`interrupted by ${sig}`));
+      return;
+    }
+    if (now - firstSignalAt < DELIBERATE_AFTER_MS) return;
+    process.stderr.write(
+      `imgext: ${sig} again: exiting without finishing the clean-up (see 'imgext prune' and docs/cli.md)\n`,
+    );
+    process.exit(130);
   });
 }
-process.exitCode = await main(process.argv.slice(2), { signal: controller.signal });
+
+// Writes after the reader went away are dropped; the first EPIPE stops the work.
+process.stdout.on('error', (err) => {
+  if (err.code !== 'EPIPE') throw err;
+  pipeClosed = true;
+  if (!controller.signal.aborted) controller.abort(new Error('stdout was closed'));
+});
+const stdout = {
+  get isTTY() {
+    return process.stdout.isTTY === true;
+  },
+  get columns() {
+    return process.stdout.columns;
+  },
+  write: (text) => (pipeClosed || process.stdout.destroyed ? true : process.stdout.write(text)),
+};
+
+const code = await main(process.argv.slice(2), { signal: controller.signal, stdout });
+process.exitCode = pipeClosed ? EXIT_PIPE : code;

@@ -12,6 +12,8 @@ export interface CliEvent {
   message: string;
   /** Anything machine-readable. */
   data?: Record<string, unknown>;
+  /** Timings and the like: always in --json, for people only with --verbose. */
+  detail?: boolean;
 }
 
 export interface Output {

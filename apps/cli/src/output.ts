@@ -22,7 +22,14 @@ export function createOutput(streams: Streams, opts: OutputOptions): Output {
   const start = now();
   const stamp = () => (opts.timestamps ? `${new Date().toISOString()} ` : '');
   const elapsed = () => `[${((now() - start) / 1000).toFixed(1).padStart(5)}s]`;
-  const jsonLine = (value: unknown) => streams.stdout.write(`${JSON.stringify(value)}\n`);
+  // With --timestamps, every JSON line carries its time (ISO 8601, milliseconds) first.
+  const jsonLine = (value: unknown) => {
+    const stamped =
+      opts.timestamps && typeof value === 'object' && value !== null && !Array.isArray(value)
+        ? { time: new Date().toISOString(), ...value }
+        : value;
+    streams.stdout.write(`${JSON.stringify(stamped)}\n`);
+  };
 
   if (opts.json) {
     return {
@@ -33,7 +40,10 @@ export function createOutput(streams: Streams, opts: OutputOptions): Output {
     };
   }
   return {
-    event: (e) => streams.stderr.write(`${stamp()}${elapsed()} ${e.message}\n`),
+    event: (e) => {
+      if (e.detail && !opts.verbose) return;
+      streams.stderr.write(`${stamp()}${elapsed()} ${e.message}\n`);
+    },
     warn: (message) => streams.stderr.write(`${stamp()}warning: ${message}\n`),
     result: (_value, human) => streams.stdout.write(human.endsWith('\n') ? human : `${human}\n`),
     log: (prefix, text) => {

@@ -65,21 +65,39 @@ export async function runImage(client: EngineClient, image: string): Promise<str
 }
 
 /**
- * What imgext builds leave in the daemon: containers and volumes carrying the session label
- * (the engine is shared, so only ours are counted), and whether `image` exists.
+ * What imgext builds of `image` leave in the daemon: containers and volumes of their sessions
+ * (labelled with the image they build, so that builds of other tests on the shared engine are
+ * not counted), hold tags, and whether `image` exists.
  */
 export async function leftovers(
   client: EngineClient,
-  image?: string,
+  image: string,
 ): Promise<{ containers: number; volumes: number; image: boolean }> {
-  const filters = { label: [SESSION_LABEL] };
+  const filters = { label: [SESSION_LABEL, `io.imgext.build=${image}`] };
   const containers = await client.containers.list({ all: true, filters });
   const volumes = await client.volumes.list({ filters });
   return {
     containers: containers.length,
     volumes: volumes.length,
-    image: image ? (await client.images.find(image)) !== undefined : false,
+    // An invalid reference names no image (the daemon answers 400 to it).
+    image: (await client.images.find(image).catch(() => undefined)) !== undefined,
   };
+}
+
+/** The cache volumes of `image` that exist. */
+export async function cacheVolumesOf(client: EngineClient, image: string): Promise<string[]> {
+  const caches = cacheVolumes(image);
+  const found: string[] = [];
+  for (const name of [caches.build, caches.launch]) {
+    if (
+      await client.volumes.inspect(name).then(
+        () => true,
+        () => false,
+      )
+    )
+      found.push(name);
+  }
+  return found;
 }
 
 /** Removes a test image and its cache volumes. */

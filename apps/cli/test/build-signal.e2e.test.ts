@@ -1,28 +1,51 @@
 /**
- * A real SIGINT to the real `imgext` process (bin/imgext.js over the built dist/, which
- * tools/test builds before the tests) in the middle of a build: it exits 130 and leaves no
- * container or volume of the build and no image in the daemon.
+ * The real `imgext` process (bin/imgext.js over the built dist/, which tools/test builds before
+ * the tests), started as a user's shell starts it (the file itself, through its shebang): a
+ * SIGINT in the middle of a build, the same SIGINT delivered twice at once, a closed stdout, and
+ * flags that node itself must not read. Each exits as documented and leaves no container or
+ * volume of the build and no image in the daemon.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { EngineClient } from '@imgext/engine-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildArgv, leftovers, removeBuilt, removeDir, sampleApp } from './build-harness.js';
+import {
+  buildArgv,
+  cacheVolumesOf,
+  leftovers,
+  removeBuilt,
+  removeDir,
+  sampleApp,
+} from './build-harness.js';
 
 const bin = resolve(import.meta.dirname, '../bin/imgext.js');
 const built = existsSync(resolve(import.meta.dirname, '../dist/main.js'));
 const image = 'imgext-test/build-signal:latest';
+const images = [image, 'imgext-test/build-signal-twice:latest', 'imgext-test/build-epipe:latest'];
 let client: EngineClient;
 let app: string | undefined;
+
+/** Runs the bin file itself (its shebang decides how node is started). */
+function imgext(args: string[]) {
+  return spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function exited(child: ReturnType<typeof spawn>): Promise<{ code: number | null; stderr: string }> {
+  let stderr = '';
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  return new Promise((done) => child.on('exit', (code) => done({ code, stderr })));
+}
 
 beforeAll(async () => {
   client = await EngineClient.connect();
 });
 
 afterAll(async () => {
-  await removeBuilt(client, image);
+  for (const i of images) await removeBuilt(client, i);
   await removeDir(app);
   await client?.close();
 });
@@ -30,9 +53,7 @@ afterAll(async () => {
 describe.skipIf(!built)('imgext build and SIGINT (the built CLI as a process)', () => {
   it('SIGINT while an extension is applied: exit code 130, nothing of the build left', async () => {
     app = await sampleApp('build run');
-    const child = spawn(process.execPath, [bin, ...buildArgv(image, app)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = imgext(buildArgv(image, app));
     let signalled = false;
     createInterface({ input: child.stdout }).on('line', (line) => {
       if (!signalled && line.includes('"type":"extension.start"')) {
@@ -44,5 +65,71 @@ describe.skipIf(!built)('imgext build and SIGINT (the built CLI as a process)', 
     expect(signalled).toBe(true);
     expect(code).toBe(130);
     expect(await leftovers(client, image)).toEqual({ containers: 0, volumes: 0, image: false });
+  });
+
+  it('the same SIGINT twice at once (as timeout or npm forward it): the clean-up still runs', async () => {
+    const twice = images[1] as string;
+    app ??= await sampleApp('build run');
+    const child = imgext(buildArgv(twice, app));
+    let signalled = false;
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (!signalled && line.includes('"type":"extension.start"')) {
+        signalled = true;
+        child.kill('SIGINT');
+        // Two kills in one tick may reach node as one signal; a forwarded copy comes a little later.
+        setTimeout(() => child.kill('SIGINT'), 100);
+      }
+    });
+    const { code, stderr } = await exited(child);
+    expect(signalled).toBe(true);
+    expect(code).toBe(130);
+    expect(stderr).not.toContain('without finishing the clean-up');
+    expect(await leftovers(client, twice)).toEqual({ containers: 0, volumes: 0, image: false });
+    const holds = await client.images.list({ filters: { reference: ['imgext.local/hold/*'] } });
+    expect(holds.flatMap((i) => i.RepoTags ?? [])).toEqual([]);
+  });
+
+  it('stdout closed by its reader (| head -2): no stack trace, exit 141, nothing left', async () => {
+    const epipe = images[2] as string;
+    app ??= await sampleApp('build run');
+    const child = imgext(buildArgv(epipe, app));
+    let lines = 0;
+    const reader = createInterface({ input: child.stdout! });
+    reader.on('line', () => {
+      lines += 1;
+      if (lines === 2) {
+        reader.close();
+        child.stdout?.destroy();
+      }
+    });
+    const { code, stderr } = await exited(child);
+    expect(lines).toBeGreaterThanOrEqual(2);
+    expect(stderr).not.toMatch(/\n\s+at |EPIPE/);
+    expect(code).toBe(141);
+    expect(await leftovers(client, epipe)).toEqual({ containers: 0, volumes: 0, image: false });
+    expect(await cacheVolumesOf(client, epipe)).toEqual([]);
+  });
+
+  it('--env-file of a missing file is read by imgext, not by node', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'imgext-envfile-'));
+    try {
+      await writeFile(join(dir, 'app.txt'), 'x');
+      const child = imgext([
+        'build',
+        'imgext-test/never:latest',
+        '-B',
+        'b',
+        '-p',
+        dir,
+        '--env-file',
+        'missing.env',
+      ]);
+      const { code, stderr } = await exited(child);
+      expect(stderr).not.toContain('node:');
+      expect(stderr).toContain('cannot read --env-file missing.env');
+      expect(code).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -3,7 +3,7 @@
  * daemon at $DOCKER_HOST. Each test selects sample extensions through the app's
  * `sample-extensions` file, builds, runs the image and checks what the extensions added.
  */
-import { writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
 import { packFiles } from '@imgext/lifecycle';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BuildSummary } from '../src/commands/build.js';
 import {
   buildArgv,
+  cacheVolumesOf,
   leftovers,
   Made,
   runCli,
@@ -164,6 +165,8 @@ describe('imgext build', () => {
     expect(error?.code).toBe('ERR_PHASE_FAILED');
     expect(String(error?.message)).toContain('builder failed');
     expect(await leftovers(client, image)).toEqual({ containers: 0, volumes: 0, image: false });
+    // A first build that failed: the cache volumes it created went with it.
+    expect(await cacheVolumesOf(client, image)).toEqual([]);
   });
 
   it('a failing extension Dockerfile: exit code 1, the extension named, nothing left behind', async () => {
@@ -173,6 +176,7 @@ describe('imgext build', () => {
     expect(error?.code).toBe('ERR_EXTENSION_BUILD_FAILED');
     expect(String(error?.message)).toContain('imgext-samples/broken');
     expect(await leftovers(client, image)).toEqual({ containers: 0, volumes: 0, image: false });
+    expect(await cacheVolumesOf(client, image)).toEqual([]);
   });
 
   it('a builder that does not exist: exit code 1 with a clear code', async () => {
@@ -359,4 +363,87 @@ describe('imgext build', () => {
     const bad = await build('env', '', ['--env-file', envFile]);
     expect(bad.run.code).toBe(2);
   });
+
+  it('project.toml: builder, env and exclude are honoured; modes are kept exactly; the upload reports progress', async () => {
+    const image = 'imgext-test/build-descriptor:latest';
+    made.image(image);
+    const app = await sampleApp('');
+    made.dir(app);
+    await writeFile(
+      join(app, 'project.toml'),
+      `[_]
+schema-version = "0.2"
+id = "imgext-test.descriptor"
+
+[io.buildpacks]
+builder = "${SAMPLE_BUILDER}"
+exclude = [".git", "node_modules/", "*.log"]
+
+[[io.buildpacks.group]]
+id = "example/not-honoured"
+
+[[io.buildpacks.build.env]]
+name = "SAMPLE_EXTENSIONS"
+value = "run"
+`,
+    );
+    for (const dir of ['.git/objects', 'node_modules/dep', 'src']) {
+      await mkdir(join(app, dir), { recursive: true });
+    }
+    await writeFile(join(app, '.git/objects/a'), 'git object');
+    await writeFile(join(app, 'node_modules/dep/index.js'), 'dep');
+    await writeFile(join(app, 'debug.log'), 'log');
+    const modes: Record<string, number> = { 'owner-read': 0o400, exec: 0o751, setgid: 0o2755 };
+    for (const [name, mode] of Object.entries(modes)) {
+      await writeFile(join(app, 'src', name), name);
+      await chmod(join(app, 'src', name), mode);
+    }
+    // Mode 000 is kept too (it was sent as 0644, readable by all): the lifecycle's exporter, which
+    // runs as the CNB user, then cannot read the file and names it.
+    await writeFile(join(app, 'src/none'), 'unreadable');
+    await chmod(join(app, 'src/none'), 0o000);
+    const locked = await runCli(['build', image, '--path', app, '--trust-builder', '--json']);
+    expect(locked.code).toBe(1);
+    expect(locked.stdout).toMatch(/\/workspace\/src\/none.*permission denied/);
+    await rm(join(app, 'src/none'));
+    // No --builder: the descriptor's.
+    const run = await runCli(['build', image, '--path', app, '--trust-builder', '--json']);
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(await runImage(client, image)).toContain('run image tool: run-tool 1.0'); // its env
+    const warning = run.lines.find((l) => l.type === 'warning');
+    expect(String(warning?.message)).toMatch(/lists buildpacks \(example\/not-honoured\)/);
+    const start = run.lines.find((l) => l.type === 'upload.start') as Record<string, unknown>;
+    // greeting.txt, sample-extensions, project.toml and the 3 in src/
+    expect(start).toMatchObject({ totalFiles: 6, excluded: 3 });
+    const done = run.lines.find((l) => l.type === 'upload.done') as Record<string, unknown>;
+    expect(done).toMatchObject({ files: 6, bytes: start.totalBytes });
+    const inside = await shellIn(
+      image,
+      "cd /workspace && find . | sort && stat -c '%a %n' src/owner-read src/exec src/setgid",
+    );
+    expect(inside).not.toMatch(/\.git|node_modules|debug\.log/);
+    expect(inside).toContain('./greeting.txt');
+    expect(inside).toContain('400 src/owner-read');
+    expect(inside).toContain('751 src/exec');
+    expect(inside).toContain('2755 src/setgid');
+    const missing = await runCli(buildArgv(image, app, ['--descriptor', join(app, 'nope.toml')]));
+    expect(missing.code).toBe(2);
+    expect(missing.stderr + missing.stdout).toContain('nope.toml');
+  });
 });
+
+/** Output of `sh -c script` in `image` (its entrypoint replaced), as root. */
+async function shellIn(image: string, script: string): Promise<string> {
+  let out = '';
+  const { exitCode } = await client.containers.run(
+    {
+      Image: image,
+      Entrypoint: ['sh', '-c', script],
+      User: '0:0',
+      HostConfig: { NetworkMode: 'none' },
+    },
+    { onOutput: (c) => (out += c.data.toString()) },
+  );
+  if (exitCode !== 0) throw new Error(`${script} exited with ${exitCode}: ${out}`);
+  return out;
+}

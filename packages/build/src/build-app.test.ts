@@ -55,6 +55,42 @@ describe('buildApp', () => {
       e.type === 'lifecycle' && e.event.type === 'phase-end' ? [e.event.phase] : [],
     );
     expect(phasesEnded).toEqual(['analyzer', 'detector', 'restorer', 'builder', 'exporter']);
+    // The critical path: both extensions start right after detect, before the restorer ends.
+    const at = (match: (e: BuildEvent) => boolean) => events.findIndex(match);
+    const restorerEnd = at(
+      (e) => e.type === 'lifecycle' && e.event.type === 'phase-end' && e.event.phase === 'restorer',
+    );
+    const detectorEnd = at(
+      (e) => e.type === 'lifecycle' && e.event.type === 'phase-end' && e.event.phase === 'detector',
+    );
+    for (const branch of ['extend-build', 'extend-run']) {
+      const start = at((e) => e.type === 'branch-start' && e.branch === branch);
+      expect(start, branch).toBeGreaterThan(detectorEnd);
+      expect(start, branch).toBeLessThan(restorerEnd);
+    }
+    const builderStart = at(
+      (e) =>
+        e.type === 'lifecycle' && e.event.type === 'phase-start' && e.event.phase === 'builder',
+    );
+    expect(builderStart).toBeGreaterThan(restorerEnd);
+    // Timings for a benchmark: each phase container's own run and its removal (off the critical
+    // path), the archive calls between phases, the app upload.
+    const timings = events.flatMap((e) =>
+      e.type === 'lifecycle' && e.event.type === 'phase-timing' ? [e.event] : [],
+    );
+    expect(timings.map((t) => t.phase).sort()).toEqual([
+      'analyzer',
+      'builder',
+      'detector',
+      'exporter',
+      'restorer',
+    ]);
+    for (const t of timings) expect(t.processMs, JSON.stringify(t)).toBeGreaterThanOrEqual(0);
+    const archives = events.flatMap((e) =>
+      e.type === 'lifecycle' && e.event.type === 'archive' ? [e.event.path] : [],
+    );
+    expect(archives).toContain('/layers');
+    expect(events.some((e) => e.type === 'lifecycle' && e.event.type === 'upload-end')).toBe(true);
     const branches = events.flatMap((e) => (e.type === 'branch-end' ? [e] : []));
     expect(branches.map((b) => b.branch).sort()).toEqual(['build', 'extend-build', 'extend-run']);
     for (const b of branches) expect(b.durationMs).toBeGreaterThan(0);
@@ -84,5 +120,29 @@ describe('buildApp', () => {
       code: 'ERR_BUILDER_NOT_FOUND',
     });
     expect(events).toEqual([]);
+  });
+
+  it('pull policy always, the pull fails, the daemon has the builder: says the pull failed and why', async () => {
+    // A registry nobody listens on (loopback): the pull fails, the local tag stays.
+    const local = '127.0.0.1:1/imgext-test/local-only-builder:latest';
+    await client.images.tag(SAMPLE_BUILDER, '127.0.0.1:1/imgext-test/local-only-builder', 'latest');
+    try {
+      const err = await buildApp(client, {
+        image: 'imgext-test/never:latest',
+        builder: local,
+        appDir: '.',
+        pullPolicy: 'always',
+      }).catch((e: unknown) => e);
+      expect(err).toMatchObject({
+        name: 'BuildAppError',
+        code: 'ERR_BUILDER_PULL_FAILED',
+        hint: expect.stringContaining('if-not-present'),
+      });
+      expect((err as Error).message).toContain(`builder ${local} could not be pulled`);
+      expect((err as Error).message).not.toContain('is not in the daemon');
+      expect((err as Error).message).toMatch(/127\.0\.0\.1:1/);
+    } finally {
+      await client.images.remove(local).catch(() => undefined);
+    }
   });
 });

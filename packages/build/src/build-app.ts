@@ -1,13 +1,17 @@
 /**
  * A whole buildpacks build with extensions, against the real lifecycle:
- * analyze -> detect -> restore -> (extend build -> build) || (extend run) -> export.
+ * analyze -> detect -> (restore || extend build) -> build, || extend run -> export.
  * The phases run in containers (LifecycleSession); extension Dockerfiles are applied by the
  * daemon's build API (@imgext/extender). See docs/build-flow.md.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { EngineClientApi } from '@imgext/engine-client';
+import {
+  type EngineClientApi,
+  InvalidReferenceError,
+  parseImageReference,
+} from '@imgext/engine-client';
 import {
   type ExtenderEvent,
   type ExtendResult,
@@ -25,14 +29,17 @@ import {
   detectorArgs,
   exporterArgs,
   LifecycleSession,
+  PATHS,
   restorerArgs,
 } from '@imgext/lifecycle';
-import { negotiatePlatformApi, parseGroup } from '@imgext/metadata';
+import { negotiatePlatformApi, parseAnalyzed, parseGroup } from '@imgext/metadata';
 import { readAnalyzed, withExtend, writeAnalyzed } from './analyzed-file.js';
+import { type AppFiles, appFilterFor } from './app-files.js';
+import { BuildAppError } from './build-error.js';
 import { type BuildEvent, type BuildEventListener, isBuildBranch } from './build-events.js';
 import { type BuildSummary, summarizeBuild } from './build-summary.js';
 import { builderMetadata, cnbUser, findBuilder } from './builder-image.js';
-import { cacheVolumes, removeCacheVolume } from './cache-volumes.js';
+import { cacheVolumes, missingVolumes, removeCacheVolume } from './cache-volumes.js';
 import { extensionsLabel } from './extensions-record.js';
 import { chooseLifecycleImage } from './lifecycle-image.js';
 import { registryAuthEnv } from './registry-auth-env.js';
@@ -68,6 +75,8 @@ export interface BuildOptions {
   trustBuilder?: boolean;
   /** The daemon's socket path on its own host, for a remote daemon (see daemonSocketFor). */
   daemonSocket?: string;
+  /** What of `appDir` travels: project.toml's include/exclude (gitignore patterns; not both). */
+  appFiles?: AppFiles;
   /** `-log-level` of every phase. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
 }
@@ -90,6 +99,7 @@ export async function buildApp(
   const network = options.network ?? 'none';
   const publish = options.publish === true;
   const daemon = !publish;
+  checkOptions(options, network);
   const builder = await findBuilder(client, options.builder, pullPolicy, signal);
   const md = builderMetadata(builder, options.builder);
   const platformApi = negotiatePlatformApi(md.platformApis);
@@ -110,8 +120,26 @@ export async function buildApp(
     signal,
   });
   emit({ type: 'lifecycle-image', builder: options.builder, ...lifecycle });
+  const appFilter = appFilterFor(options.appFiles);
   const caches = cacheVolumes(options.image);
   if (options.clearCache) await removeCacheVolume(client, caches.build);
+  // A first build that fails leaves no cache volumes behind: those it created go with it.
+  const newCaches = await missingVolumes(
+    client,
+    [...(options.cacheImage ? [] : [caches.build]), ...(daemon ? [caches.launch] : [])],
+    signal,
+  );
+  let succeeded = false;
+  const forgetNewCaches = async () => {
+    for (const name of newCaches) {
+      await removeCacheVolume(client, name).catch((err: unknown) =>
+        emit({
+          type: 'lifecycle',
+          event: { type: 'cleanup-failed', kind: 'volume', name, message: (err as Error).message },
+        }),
+      );
+    }
+  };
   const session = await LifecycleSession.create(
     {
       client,
@@ -128,7 +156,10 @@ export async function buildApp(
       onEvent: (event) => emit({ type: 'lifecycle', event }),
     },
     signal,
-  );
+  ).catch(async (err: unknown) => {
+    await forgetNewCaches();
+    throw err;
+  });
   const tmp = await mkdtemp(join(tmpdir(), 'imgext-build-'));
   // Holds the extended images until the containers are gone; retires superseded cache images in
   // the background (the build phase barely uses the daemon).
@@ -143,37 +174,76 @@ export async function buildApp(
   try {
     const common = options.logLevel ? { logLevel: options.logLevel } : {};
     const cacheImage = options.cacheImage ? { cacheImage: options.cacheImage } : {};
-    const registryEnv = publish
-      ? await registryAuthEnv(client, [options.image, options.cacheImage])
-      : {};
     // Given explicitly, as pack does: a lifecycle image has no /cnb/run.toml to read it from.
     const runImage = options.runImage ?? md.runImages[0]?.image;
-    if (runImage && daemon) await ensureImage(client, runImage, pullPolicy, { signal });
-    await session.putApp(options.appDir, signal);
-    await session.putPlatformEnv(options.platformEnv ?? {}, signal);
-
-    await session.runPhase(
-      'analyzer',
-      analyzerArgs({
+    // As pack: the analyzer and exporter read the run image from its registry too.
+    const registryEnv = publish
+      ? await registryAuthEnv(client, [options.image, runImage, options.cacheImage])
+      : {};
+    // The next phase's container is made while the current one runs (preparePhase): its
+    // create/attach round trips leave the critical path.
+    const detector = session.preparePhase('detector', detectorArgs(common), { signal });
+    // The analyzer reads neither /workspace nor /platform: the app travels while it runs.
+    await runSchedule(
+      [
+        {
+          id: 'upload-app',
+          run: async (s) => {
+            await session.putApp(options.appDir, s, appFilter ? { filter: appFilter } : {});
+            await session.putPlatformEnv(options.platformEnv ?? {}, s);
+          },
+        },
+        {
+          id: 'analyze',
+          run: async (s) => {
+            if (runImage && daemon) await ensureImage(client, runImage, pullPolicy, { signal: s });
+            await session.runPhase(
+              'analyzer',
+              analyzerArgs({
+                ...common,
+                image: options.image,
+                ...owner,
+                daemon,
+                launchCache: daemon,
+                ...(runImage ? { runImage } : {}),
+              }),
+              { env: registryEnv, signal: s },
+            );
+          },
+        },
+      ],
+      { signal },
+    ).catch(rootCause);
+    const analyzedBefore = await readAnalyzed(session, signal);
+    const restorer = session.preparePhase(
+      'restorer',
+      restorerArgs({
         ...common,
-        image: options.image,
         ...owner,
+        platformApi,
         daemon,
-        launchCache: daemon,
-        ...(runImage ? { runImage } : {}),
+        cache: !options.cacheImage,
+        ...cacheImage,
       }),
       { env: registryEnv, signal },
     );
-    const analyzedBefore = await readAnalyzed(session, signal);
-    await session.runPhase('detector', detectorArgs(common), { signal });
-    const group = parseGroup((await session.readFile('/layers/group.toml', signal)) ?? '');
+    await detector.start();
+    // What detect wrote (group.toml, analyzed.toml, generated/) in one archive call: /layers
+    // holds nothing else yet (the restorer has not run).
+    await session.copyOut(PATHS.layers, tmp, signal);
+    const layersDir = join(tmp, 'layers');
+    const group = parseGroup((await readLocal(join(layersDir, 'group.toml'))) ?? '');
     const order = group.extensions.map((e) => e.id);
-    const hasGenerated =
-      order.length > 0 && (await session.copyOut('/layers/generated', tmp, signal));
+    const generatedDir = join(layersDir, 'generated');
+    const hasGenerated = order.length > 0 && (await exists(generatedDir));
     const recordLabels = hasGenerated
-      ? await extensionsLabel(join(tmp, 'generated'), platformApi, group.extensions)
+      ? await extensionsLabel(generatedDir, platformApi, group.extensions)
       : {};
-    const analyzed = await readAnalyzed(session, signal);
+    const analyzedText = await readLocal(join(layersDir, 'analyzed.toml'));
+    if (analyzedText === undefined) {
+      throw new BuildAppError('ERR_NO_ANALYZED', 'the analyzer wrote no analyzed.toml');
+    }
+    const analyzed = parseAnalyzed(analyzedText);
     const extendRun = analyzed.runImage?.extend === true;
     const switchedTo =
       analyzed.runImage?.image !== analyzedBefore.runImage?.image
@@ -186,19 +256,6 @@ export async function buildApp(
     // The restorer must not see extend = true: it would try a registry pull of the run image into
     // /kaniko. The run image's layout is written after it, and extend set back before export.
     if (extendRun) await writeAnalyzed(session, withExtend(analyzed, false), signal);
-    await session.runPhase(
-      'restorer',
-      restorerArgs({
-        ...common,
-        ...owner,
-        platformApi,
-        daemon,
-        cache: !options.cacheImage,
-        ...cacheImage,
-      }),
-      { env: registryEnv, signal },
-    );
-
     const branchStarted = new Map<string, number>();
     const extenderEvents = (event: ExtenderEvent) => {
       emit({ type: 'extender', event });
@@ -213,7 +270,7 @@ export async function buildApp(
     };
     const extendBase = {
       engine: client,
-      generatedDir: join(tmp, 'generated'),
+      generatedDir,
       platformApi,
       order,
       appDir: options.appDir,
@@ -223,8 +280,29 @@ export async function buildApp(
       labels: recordLabels,
       onEvent: extenderEvents,
     };
+    // The build-image extension needs only detect's output (the generated Dockerfiles, the group)
+    // and the builder image, so it runs beside the restorer; so does the run branch (its base is
+    // the run image as analyzed). The restorer reads group.toml and analyzed.toml and restores the
+    // cache into /layers/<buildpack>/: nothing an extension writes (docs/build-flow.md).
+    const exporter = session.preparePhase(
+      'exporter',
+      exporterArgs({
+        ...common,
+        image: options.image,
+        ...owner,
+        daemon,
+        cache: !options.cacheImage,
+        launchCache: daemon,
+        ...cacheImage,
+      }),
+      { env: registryEnv, signal },
+    );
     const results = await runSchedule(
       [
+        {
+          id: 'restore',
+          run: (s) => restorer.start(s),
+        },
         {
           id: 'extend-build',
           run: (s) =>
@@ -236,7 +314,7 @@ export async function buildApp(
         },
         {
           id: 'build',
-          after: ['extend-build'],
+          after: ['restore', 'extend-build'],
           run: (s, deps) => {
             const extended = deps['extend-build'] as ExtendResult | undefined;
             const image = extended && extended.applied.length > 0 ? extended.imageId : builder.Id;
@@ -252,27 +330,13 @@ export async function buildApp(
         },
       ],
       { signal, onEvent: extenderEvents },
-    ).catch((err: unknown) => {
-      throw err instanceof ScheduleError ? err.rootCause : err;
-    });
+    ).catch(rootCause);
     const runExtended = results['extend-run'] as ExtendResult | undefined;
     if (runExtended?.layout) {
       await writeAnalyzed(session, withExtend(await readAnalyzed(session, signal), true), signal);
     }
-    await session.runPhase(
-      'exporter',
-      exporterArgs({
-        ...common,
-        image: options.image,
-        ...owner,
-        daemon,
-        cache: !options.cacheImage,
-        launchCache: daemon,
-        ...cacheImage,
-      }),
-      { env: registryEnv, signal },
-    );
-    return await summarizeBuild(client, {
+    await exporter.start();
+    const summary = await summarizeBuild(client, {
       image: options.image,
       publish,
       platformApi,
@@ -281,10 +345,65 @@ export async function buildApp(
       runExtended,
       durationMs: Math.round(performance.now() - started),
     });
+    succeeded = true;
+    return summary;
   } finally {
     await session.dispose();
     // After the containers are gone: the extended images are free to go unless cached.
     await images.close();
+    if (!succeeded) await forgetNewCaches();
     await rm(tmp, { recursive: true, force: true });
   }
+}
+
+/** What can be told wrong before the daemon is asked anything. */
+function checkOptions(options: BuildOptions, network: string): void {
+  if (network !== 'none' && network !== 'host') {
+    throw new BuildAppError(
+      'ERR_INVALID_OPTION',
+      `network "${network}": the build runs with network none or host`,
+    );
+  }
+  checkImageReferences([
+    ['image', options.image],
+    ['builder', options.builder],
+    ['runImage', options.runImage],
+    ['cacheImage', options.cacheImage],
+    ['lifecycleImage', options.lifecycleImage],
+  ]);
+}
+
+/**
+ * Checks each `[where, reference]` (undefined ones are skipped): throws ERR_INVALID_REFERENCE
+ * naming `where` and what is wrong with the reference.
+ */
+export function checkImageReferences(refs: Array<[string, string | undefined]>): void {
+  for (const [where, ref] of refs) {
+    if (ref === undefined) continue;
+    try {
+      parseImageReference(ref);
+    } catch (err) {
+      if (!(err instanceof InvalidReferenceError)) throw err;
+      throw new BuildAppError('ERR_INVALID_REFERENCE', `${where}: ${err.message}`, { cause: err });
+    }
+  }
+}
+
+/** A schedule's failure is reported as its root cause, not as the schedule's. */
+function rootCause(err: unknown): never {
+  throw err instanceof ScheduleError ? err.rootCause : err;
+}
+
+async function readLocal(path: string): Promise<string | undefined> {
+  return readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return undefined;
+    throw err;
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }

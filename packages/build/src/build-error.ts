@@ -1,10 +1,14 @@
 /** Errors of `buildApp`. `code` is stable (the CLI prints it); messages are for people. */
 export type BuildAppErrorCode =
   | 'ERR_BUILDER_NOT_FOUND'
+  | 'ERR_BUILDER_PULL_FAILED'
   | 'ERR_NOT_A_BUILDER'
   | 'ERR_NO_RUN_IMAGE'
   | 'ERR_NO_ANALYZED'
   | 'ERR_INVALID_ENV'
+  | 'ERR_INVALID_REFERENCE'
+  | 'ERR_INVALID_OPTION'
+  | 'ERR_INVALID_APP_FILES'
   | 'ERR_NO_LIFECYCLE_IMAGE'
   | 'ERR_IMAGE_NOT_FOUND'
   | 'ERR_NOT_AN_APP_IMAGE'

@@ -29,6 +29,13 @@ describe('the builder image', () => {
     );
   });
 
+  it('cacheVolumes: one cache for the spellings of one image, as pack keys them', () => {
+    const a = cacheVolumes('app');
+    expect(cacheVolumes('app:latest')).toEqual(a);
+    expect(cacheVolumes('docker.io/library/app:latest')).toEqual(a);
+    expect(cacheVolumes('app:2').build).not.toBe(a.build);
+  });
+
   it('cacheVolumes: stable per image, distinct between images', () => {
     const a = cacheVolumes('imgext-test/a:latest');
     expect(cacheVolumes('imgext-test/a:latest')).toEqual(a);

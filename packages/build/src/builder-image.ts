@@ -22,10 +22,25 @@ export async function findBuilder(
       if (pulled) return pulled;
     } catch (err) {
       if (signal?.aborted) throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      if (policy === 'always') {
+        // Pulling was asked for: the daemon may well have the image, it just could not refresh it.
+        const local = await client.images.find(ref, opts).catch(() => undefined);
+        throw new BuildAppError(
+          'ERR_BUILDER_PULL_FAILED',
+          `builder ${ref} could not be pulled (pull policy always): ${reason}`,
+          {
+            cause: err,
+            ...(local
+              ? { hint: 'the daemon has it: --pull-policy if-not-present builds with that one' }
+              : {}),
+          },
+        );
+      }
       throw new BuildAppError(
         'ERR_BUILDER_NOT_FOUND',
-        `builder ${ref} is not in the daemon and could not be pulled`,
-        { cause: err, ...(err instanceof Error ? { hint: err.message } : {}) },
+        `builder ${ref} is not in the daemon and could not be pulled: ${reason}`,
+        { cause: err },
       );
     }
   }

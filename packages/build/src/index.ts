@@ -1,3 +1,4 @@
+export * from './app-files.js';
 export * from './build-app.js';
 export * from './build-error.js';
 export * from './build-events.js';

@@ -1,7 +1,33 @@
 /** Registry credentials for the lifecycle (CNB_REGISTRY_AUTH), from the client's docker config. */
-import type { EngineClientApi } from '@imgext/engine-client';
+import {
+  type EngineClientApi,
+  parseImageReference,
+  type RegistryAuth,
+} from '@imgext/engine-client';
 
-/** `{ CNB_REGISTRY_AUTH: '{"host":"Basic ..."}' }`, or `{}` when no ref has credentials. */
+/**
+ * The key the lifecycle looks a registry up by: the registry as its image library names it, so
+ * Docker Hub is `index.docker.io` (not the docker config's `https://index.docker.io/v1/`).
+ */
+export function lifecycleRegistryKey(ref: string): string {
+  const { domain } = parseImageReference(ref);
+  return domain === 'docker.io' ? 'index.docker.io' : domain;
+}
+
+/** The header value the lifecycle's keychain reads, or undefined for an entry without secrets. */
+function headerFor(cred: RegistryAuth): string | undefined {
+  if (cred.registrytoken) return `Bearer ${cred.registrytoken}`;
+  if (cred.identitytoken) return `X-Identity ${cred.identitytoken}`;
+  if (cred.username && cred.password) {
+    return `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}`;
+  }
+  return undefined;
+}
+
+/**
+ * `{ CNB_REGISTRY_AUTH: '{"host":"Basic ..."}' }` for every registry the refs name (as pack: the
+ * image, the run image, the cache image), or `{}` when none has credentials.
+ */
 export async function registryAuthEnv(
   client: Pick<EngineClientApi, 'authFor'>,
   refs: Array<string | undefined>,
@@ -9,14 +35,11 @@ export async function registryAuthEnv(
   const auth: Record<string, string> = {};
   for (const ref of refs) {
     if (!ref) continue;
+    const key = lifecycleRegistryKey(ref);
+    if (key in auth) continue;
     const cred = await client.authFor(ref);
-    if (!cred) continue;
-    const registry = cred.serveraddress ?? ref.split('/')[0]!;
-    if (cred.registrytoken) auth[registry] = `Bearer ${cred.registrytoken}`;
-    else if (cred.username && cred.password) {
-      auth[registry] =
-        `Basic ${Buffer.from(`${cred.username}:${cred.password}`).toString('base64')}`;
-    }
+    const header = cred && headerFor(cred);
+    if (header) auth[key] = header;
   }
   return Object.keys(auth).length ? { CNB_REGISTRY_AUTH: JSON.stringify(auth) } : {};
 }

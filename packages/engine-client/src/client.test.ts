@@ -31,6 +31,23 @@ describe.each(testEngines())('system on $name', (engine) => {
     expect(typeof info.Driver).toBe('string');
   });
 
+  it("one first caller's abort fails only that caller, not the shared negotiation", async () => {
+    const fresh = new EngineClient({ host: engine.host, env: {} });
+    try {
+      const controller = new AbortController();
+      // The aborted caller is first: under it the version negotiation starts.
+      const aborted = fresh.info({ signal: controller.signal });
+      const others = Promise.all([fresh.version(), fresh.info()]);
+      controller.abort();
+      await expect(aborted).rejects.toBeInstanceOf(AbortedError);
+      const [version, info] = await others;
+      expect(version.Os).toBe('linux');
+      expect(typeof info.Driver).toBe('string');
+    } finally {
+      await fresh.close();
+    }
+  });
+
   it('honours a pinned version (option and DOCKER_API_VERSION) without negotiating', async () => {
     const pinned = new EngineClient({ host: engine.host, apiVersion: 'v1.41' });
     const fromEnv = new EngineClient({ host: engine.host, env: { DOCKER_API_VERSION: '1.41' } });
@@ -84,7 +101,10 @@ describe('connection failures', () => {
       const err = await client.ping().catch((e) => e);
       expect(err).toBeInstanceOf(ConnectionError);
       expect(err).toMatchObject({ code: 'ENGINE_CONNECTION', syscallCode: 'ENOENT' });
-      expect(err.message).toMatch(/socket does not exist/);
+      expect(err.hint).toMatch(/socket does not exist/);
+      // the hint is not repeated inside the message (a renderer prints both)
+      expect(err.message).not.toContain(err.hint);
+      expect(err.message).toContain('missing.sock');
     } finally {
       await client.close();
     }

@@ -1,29 +1,36 @@
 /** EngineClient: the public entry point, implementing the agreed EngineClientApi. */
 import type {
   CallOptions,
+  ContainersApi,
   EngineClientApi,
   EngineClientOptions,
   EngineEvent,
+  EventsOptions,
+  ImagesApi,
   PingResult,
   RegistryAuth,
   ResolvedEndpoint,
   SystemInfo,
   VersionInfo,
+  VolumesApi,
 } from './api.js';
 import { createAuthResolver, encodeAuthHeader } from './auth/index.js';
 import { Containers } from './containers.js';
 import { EngineError } from './errors.js';
 import { type AuthSource, Images } from './images.js';
-import { jsonLines } from './streams/json-lines.js';
+import { System } from './system.js';
 import { Transport } from './transport.js';
 import { Volumes } from './volumes.js';
 
 export class EngineClient implements EngineClientApi {
   readonly #t: Transport;
   readonly #auth: AuthSource;
-  readonly images: Images;
-  readonly containers: Containers;
-  readonly volumes: Volumes;
+  readonly #system: System;
+  // Typed as the agreed interfaces: the classes behind them hold the transport, whose types are
+  // not part of the published surface.
+  readonly images: ImagesApi;
+  readonly containers: ContainersApi;
+  readonly volumes: VolumesApi;
 
   /** Nothing is resolved or contacted until the first call (or `connect()`). */
   constructor(options: EngineClientOptions = {}) {
@@ -34,12 +41,14 @@ export class EngineClient implements EngineClientApi {
     });
     this.#auth = {
       authFor: (ref) => resolver.authFor(ref),
-      allConfigs: () => resolver.allConfigs(),
+      allConfigs: (onSkip) => resolver.allConfigs(onSkip),
+      configsFor: (refs, onSkip) => resolver.configsFor(refs, onSkip),
       encode: encodeAuthHeader,
     };
     this.images = new Images(this.#t, this.#auth);
     this.containers = new Containers(this.#t);
     this.volumes = new Volumes(this.#t);
+    this.#system = new System(this.#t);
   }
 
   /** Creates a client and resolves its endpoint and API version up front. */
@@ -69,28 +78,15 @@ export class EngineClient implements EngineClientApi {
   }
 
   version(opts: CallOptions = {}): Promise<VersionInfo> {
-    return this.#t.json({ method: 'GET', path: '/version', signal: opts.signal });
+    return this.#system.version(opts);
   }
 
   info(opts: CallOptions = {}): Promise<SystemInfo> {
-    return this.#t.json({ method: 'GET', path: '/info', signal: opts.signal });
+    return this.#system.info(opts);
   }
 
-  events(
-    opts: CallOptions & { filters?: Record<string, string[]>; since?: string; until?: string } = {},
-  ): AsyncIterable<EngineEvent> {
-    const t = this.#t;
-    return {
-      async *[Symbol.asyncIterator]() {
-        const res = await t.request({
-          method: 'GET',
-          path: '/events',
-          query: { filters: opts.filters, since: opts.since, until: opts.until },
-          signal: opts.signal,
-        });
-        for await (const value of jsonLines(res.body)) yield value as EngineEvent;
-      },
-    };
+  events(opts: EventsOptions = {}): AsyncIterable<EngineEvent> {
+    return this.#system.events(opts);
   }
 
   authFor(ref: string): Promise<RegistryAuth | undefined> {

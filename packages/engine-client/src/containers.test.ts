@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { tarStream, untar } from '../test/tar.js';
 import type { OutputChunk } from './api.js';
 import { EngineClient } from './client.js';
+import type { Containers } from './containers.js';
 import { AbortedError, ConflictError, NotFoundError, ServerError } from './errors.js';
 
 const text = (chunks: OutputChunk[], stream: OutputChunk['stream']) =>
@@ -206,7 +207,9 @@ describe.each(testEngines())('containers on $name', (engine) => {
     });
     try {
       const session = await client.containers.attach(Id, { stdin: true });
-      const waiting = await client.containers.waitHeaders(Id, { condition: 'next-exit' });
+      // waitHeaders is the implementation's (run uses it), not part of ContainersApi
+      const containers = client.containers as Containers;
+      const waiting = await containers.waitHeaders(Id, { condition: 'next-exit' });
       await client.containers.start(Id);
       session.stdin?.write('hello stdin\n');
       const chunks: OutputChunk[] = [];

@@ -75,6 +75,7 @@ export class Containers implements ContainersApi {
       method: 'POST',
       path: `/containers/${pathSegment(id)}/wait`,
       query: { condition: opts.condition },
+      untimed: true,
       signal: opts.signal,
     });
     const result = res.json<WaitResult>();
@@ -99,9 +100,17 @@ export class Containers implements ContainersApi {
             since: opts.since,
             tail: opts.tail,
           },
+          untimed: true,
           signal: opts.signal,
         });
-        const multiplexed = await self.#multiplexed(id, res.headers['content-type'], opts.signal);
+        let multiplexed: boolean;
+        try {
+          multiplexed = await self.#multiplexed(id, res.headers['content-type'], opts.signal);
+        } catch (err) {
+          // the body is not handed out: release it, or the pool waits for it forever
+          res.destroy();
+          throw err;
+        }
         yield* multiplexed ? demux(res.body) : raw(res.body);
       },
     };

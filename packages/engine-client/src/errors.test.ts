@@ -42,6 +42,7 @@ describe('transportError', () => {
     expect(err).toBeInstanceOf(ConnectionError);
     expect(err).toMatchObject({ syscallCode: code, hint: expect.stringMatching(hint) });
     expect(err.message).toContain(ctx.host);
+    expect(err.message).not.toContain((err as ConnectionError).hint);
   });
 
   it('an abort, by error or by signal, is an AbortedError', () => {

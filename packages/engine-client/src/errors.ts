@@ -4,6 +4,9 @@
  * status code and the daemon's own message. No credential ever reaches a message.
  */
 
+import type { CredentialHelperError } from './auth/credential-helper-error.js';
+import type { EndpointConfigError } from './connection/endpoint-config-error.js';
+
 export interface EngineErrorDetails {
   method?: string;
   path?: string;
@@ -55,7 +58,10 @@ export class ServerError extends EngineError {
   override readonly code = 'ENGINE_SERVER_ERROR';
 }
 
-/** The daemon could not be reached; `hint` says what to check. */
+/**
+ * The daemon could not be reached; `hint` says what to check. The hint is kept out of `message`
+ * (a renderer shows both: putting it in the message too made it appear twice).
+ */
 export class ConnectionError extends EngineError {
   override readonly code = 'ENGINE_CONNECTION';
   readonly hint: string | undefined;
@@ -66,9 +72,72 @@ export class ConnectionError extends EngineError {
     message: string,
     details: EngineErrorDetails & { hint?: string; syscallCode?: string } = {},
   ) {
-    super(details.hint ? `${message} (${details.hint})` : message, details);
+    super(message, details);
     this.hint = details.hint;
     this.syscallCode = details.syscallCode;
+  }
+}
+
+/**
+ * The engine did not accept the connection, or accepted it and sent no response headers, within
+ * the configured timeout (EngineClientOptions.timeouts). Streams are never timed once answering.
+ */
+export class EngineTimeoutError extends EngineError {
+  override readonly code = 'ENGINE_TIMEOUT';
+  readonly hint: string | undefined;
+  /** Which timeout expired. */
+  readonly phase: 'connect' | 'headers';
+  /** The timeout in milliseconds, when known. */
+  readonly timeoutMs: number | undefined;
+
+  constructor(
+    message: string,
+    details: EngineErrorDetails & {
+      hint?: string;
+      phase: 'connect' | 'headers';
+      timeoutMs?: number;
+    },
+  ) {
+    super(message, details);
+    this.hint = details.hint;
+    this.phase = details.phase;
+    this.timeoutMs = details.timeoutMs;
+  }
+}
+
+const FILE_PROBLEMS: Record<string, string> = {
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  EISDIR: 'is a directory',
+  ELOOP: 'too many levels of symbolic links',
+  EIO: 'input/output error',
+};
+
+/**
+ * A local file could not be read while sending a request body (a build context, an archive):
+ * the problem is on this machine, not the engine's. `file` names it when the system error did.
+ */
+export class LocalFileError extends EngineError {
+  override readonly code = 'ENGINE_LOCAL_FILE';
+  /** The file that could not be read, when known. */
+  readonly file: string | undefined;
+  /** The system error code (EACCES, ENOENT...). */
+  readonly syscallCode: string | undefined;
+
+  constructor(err: unknown, details: EngineErrorDetails = {}) {
+    const e = err as { code?: unknown; path?: unknown; message?: unknown } | undefined;
+    const syscallCode = typeof e?.code === 'string' ? e.code : undefined;
+    const file = typeof e?.path === 'string' ? e.path : undefined;
+    const problem = (syscallCode && FILE_PROBLEMS[syscallCode]) ?? String(e?.message ?? err);
+    const what = file ? `cannot read ${file}` : 'cannot read the request body';
+    const sending = details.method ? ` (sending ${details.method} ${details.path ?? ''})` : '';
+    super(`${what}: ${problem}${syscallCode ? ` (${syscallCode})` : ''}${sending}`, {
+      ...details,
+      cause: err,
+    });
+    this.file = file;
+    this.syscallCode = syscallCode;
   }
 }
 
@@ -147,11 +216,16 @@ export type EngineErrorCode =
   | UnauthorizedError['code']
   | ServerError['code']
   | ConnectionError['code']
+  | EngineTimeoutError['code']
   | ApiVersionTooOldError['code']
   | BuildError['code']
   | PullError['code']
   | StreamError['code']
-  | AbortedError['code'];
+  | AbortedError['code']
+  | LocalFileError['code']
+  | CredentialHelperError['code']
+  | EndpointConfigError['code']
+  | 'ENGINE_INVALID_REFERENCE';
 
 /** The typed error for a non-2xx status. */
 export function errorForStatus(
@@ -189,6 +263,20 @@ function syscallCodeOf(err: unknown): string | undefined {
   return undefined;
 }
 
+function timeoutCodeOf(err: unknown): string | undefined {
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e && typeof e === 'object'; i++) {
+    const code = (e as { code?: unknown }).code;
+    if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
 function isAbort(err: unknown): boolean {
   const e = err as { name?: string; code?: string } | undefined;
   return e?.name === 'AbortError' || e?.code === 'UND_ERR_ABORTED' || e?.code === 'ABORT_ERR';
@@ -197,7 +285,13 @@ function isAbort(err: unknown): boolean {
 /** Wraps a transport failure (or an abort) into our typed error. */
 export function transportError(
   err: unknown,
-  details: { method?: string; path?: string; host?: string; signal?: AbortSignal | undefined },
+  details: {
+    method?: string;
+    path?: string;
+    host?: string;
+    signal?: AbortSignal | undefined;
+    headersTimeout?: number | undefined;
+  },
 ): EngineError {
   if (err instanceof EngineError) return err;
   if (details.signal?.aborted || isAbort(err)) {
@@ -207,9 +301,37 @@ export function transportError(
       cause: err,
     });
   }
-  const syscallCode = syscallCodeOf(err);
   const where = details.host ? ` at ${details.host}` : '';
   const what = err instanceof Error ? err.message : String(err);
+  const timeout = timeoutCodeOf(err);
+  if (timeout === 'UND_ERR_HEADERS_TIMEOUT') {
+    const ms = details.headersTimeout;
+    const within = ms ? ` within ${seconds(ms)}` : '';
+    return new EngineTimeoutError(
+      `the engine${where} accepted the connection but did not answer ${details.method ?? ''} ${details.path ?? ''}${within}`.replace(
+        /\s+/g,
+        ' ',
+      ),
+      {
+        method: details.method,
+        path: details.path,
+        phase: 'headers',
+        ...(ms ? { timeoutMs: ms } : {}),
+        hint: 'is an engine listening there, and is it responsive? (the limit is the timeouts.headers option)',
+        cause: err,
+      },
+    );
+  }
+  if (timeout === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new EngineTimeoutError(`cannot connect to the engine${where}: ${what}`, {
+      method: details.method,
+      path: details.path,
+      phase: 'connect',
+      hint: 'is the host reachable, and DOCKER_HOST right? (the limit is the timeouts.connect option)',
+      cause: err,
+    });
+  }
+  const syscallCode = syscallCodeOf(err);
   if (syscallCode) {
     return new ConnectionError(`cannot reach the engine${where}: ${what}`, {
       method: details.method,

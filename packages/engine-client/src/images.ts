@@ -4,6 +4,7 @@ import type {
   BuildOptions,
   BuildResult,
   CallOptions,
+  DirectoryContext,
   ImageHistoryEntry,
   ImageInspect,
   ImageSummary,
@@ -20,6 +21,7 @@ import { NotFoundError, StreamError } from './errors.js';
 import { progressEvent, readProgress } from './progress-stream.js';
 import { pathSegment } from './query.js';
 import { splitReference } from './reference.js';
+import { holdStreamError } from './streams/hold-stream-error.js';
 import { eachJsonLine } from './streams/json-lines.js';
 import type { Transport } from './transport.js';
 
@@ -29,7 +31,8 @@ const PUSHED = /^(\S+): digest: (sha256:[0-9a-f]{64})/;
 /** Where registry credentials come from (the client's auth resolver). */
 export interface AuthSource {
   authFor(ref: string): Promise<RegistryAuth | undefined>;
-  allConfigs(): Promise<Record<string, RegistryAuth>>;
+  allConfigs(onSkip?: (err: Error) => void): Promise<Record<string, RegistryAuth>>;
+  configsFor(refs: string[], onSkip?: (err: Error) => void): Promise<Record<string, RegistryAuth>>;
   encode(value: object): string;
 }
 
@@ -78,8 +81,25 @@ export class Images implements ImagesApi {
     });
   }
 
-  async build(context: TarStream, opts: BuildOptions = {}): Promise<BuildResult> {
-    const configs = await this.#auth.allConfigs();
+  async build(
+    context: TarStream | DirectoryContext,
+    opts: BuildOptions = {},
+  ): Promise<BuildResult> {
+    if (opts.builder === 'buildkit' || !isTarStream(context)) {
+      // Being written (issue 9): the BuildKit session and directory contexts.
+      throw new TypeError('directory contexts and the BuildKit builder are not supported yet');
+    }
+    holdStreamError(context);
+    // A helper that cannot be run (a credsStore copied from another machine) does not fail a
+    // build, as with `docker build`: it is skipped with a warning event.
+    const skipped = (err: Error) =>
+      opts.onProgress?.({
+        type: 'warning',
+        message: `registry credentials skipped: ${err.message}`,
+      });
+    const configs = opts.registries
+      ? await this.#auth.configsFor(opts.registries, skipped)
+      : await this.#auth.allConfigs(skipped);
     const headers: Record<string, string> = { 'content-type': 'application/x-tar' };
     if (Object.keys(configs).length > 0) headers['x-registry-config'] = this.#auth.encode(configs);
     const res = await this.#t.request({
@@ -157,6 +177,7 @@ export class Images implements ImagesApi {
         tlsVerify: opts.tlsVerify === false ? false : undefined,
       },
       headers: await this.#authHeader(ref, opts.auth),
+      untimed: true,
       signal: opts.signal,
     });
     await readProgress(res, { method: 'POST', path: '/images/create', ref }, (message) => {
@@ -173,6 +194,7 @@ export class Images implements ImagesApi {
       path,
       query: { tag, tlsVerify: opts.tlsVerify === false ? false : undefined },
       headers: await this.#authHeader(ref, opts.auth),
+      untimed: true,
       signal: opts.signal,
     });
     const result: PushResult = {};
@@ -223,6 +245,7 @@ export class Images implements ImagesApi {
       method: 'GET',
       path: '/images/get',
       query: { names: refs },
+      untimed: true,
       signal: opts.signal,
     });
     return res.stream();
@@ -265,4 +288,8 @@ export class Images implements ImagesApi {
     const auth = explicit ?? (await this.#auth.authFor(ref)) ?? {};
     return { 'x-registry-auth': this.#auth.encode(auth) };
   }
+}
+
+function isTarStream(context: TarStream | DirectoryContext): context is TarStream {
+  return typeof (context as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function';
 }

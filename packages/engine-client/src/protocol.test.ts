@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type FakeEngine, fakeEngine, writeApart } from '../test/fake-engine.js';
 import { frame } from '../test/frames.js';
 import { tarStream } from '../test/tar.js';
-import type { BuildProgressEvent, OutputChunk, PullProgressEvent } from './api.js';
+import type { BuildProgressEvent, OutputChunk, PullProgressEvent, RunWarning } from './api.js';
 import { MAX_API_VERSION } from './api-version.js';
 import { EngineClient } from './client.js';
 import {
@@ -315,6 +315,33 @@ describe('multiplexed streams from the wire', () => {
   });
 });
 
+describe('logs whose follow-up inspect fails', () => {
+  it('releases the response, so that close() returns', async () => {
+    const c = await start({
+      // API 1.41: no multiplexed/raw Content-Type, so logs() inspects the container's Tty
+      apiVersion: '1.41',
+      handler: (req, res) => {
+        if (req.url?.includes('/logs')) {
+          // a follow stream that stays open: only the client can end it
+          res.writeHead(200, { 'content-type': 'application/octet-stream' });
+          res.write(frame(1, 'line\n'));
+          return;
+        }
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end('{"message":"inspect broke"}');
+      },
+    });
+    const err = await (async () => {
+      for await (const _ of c.containers.logs('x', { follow: true }));
+    })().catch((e) => e);
+    expect(err).toBeInstanceOf(ServerError);
+    expect(err.daemonMessage).toBe('inspect broke');
+    // close() waits for in-flight responses: it only returns if logs() released its own
+    await c.close();
+    expect(engine?.requests).toContain('GET /v1.41/containers/x/json');
+  }, 10_000);
+});
+
 describe('JSON-lines streams from the wire', () => {
   it('build: CRLF lines split across chunks, an in-band error after progress', async () => {
     const c = await start({
@@ -517,5 +544,81 @@ describe('attach', () => {
     for await (const chunk of session.output) chunks.push(chunk);
     expect(text(chunks, 'stdout')).toBe('echo:ping');
     expect(text(chunks, 'stderr')).toBe('done');
+  });
+});
+
+describe('run clean-up failures', () => {
+  /** A fake engine that runs container c1 to exit 0 and answers kill/remove with `failWith`. */
+  function runEngine(opts: { startStatus?: number; cleanupStatus: number }) {
+    let started!: () => void;
+    const whenStarted = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    return start({
+      handler: (req, res) => {
+        const url = req.url ?? '';
+        const json = (status: number, body: string) =>
+          res.writeHead(status, { 'content-type': 'application/json' }).end(body);
+        if (url.includes('/containers/create')) return json(201, '{"Id":"c1","Warnings":[]}');
+        if (url.includes('/wait')) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.flushHeaders();
+          void whenStarted.then(() => res.end('{"StatusCode":0}'));
+          return;
+        }
+        if (url.includes('/start')) {
+          if (opts.startStatus) return json(opts.startStatus, '{"message":"start broke"}');
+          started();
+          return void res.writeHead(204).end();
+        }
+        if (url.includes('/kill') || req.method === 'DELETE') {
+          return json(opts.cleanupStatus, '{"message":"device or resource busy"}');
+        }
+        json(404, '{"message":"no route"}');
+      },
+      upgrade: (_req, socket) => {
+        socket.write(
+          `HTTP/1.1 101 UPGRADED\r\nContent-Type: ${MUX}\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n`,
+        );
+        void whenStarted.then(() => socket.end(frame(1, 'hi\n')));
+      },
+    });
+  }
+
+  it('reports a container that could not be removed as a cleanup-failed warning', async () => {
+    const c = await runEngine({ cleanupStatus: 500 });
+    const warnings: RunWarning[] = [];
+    const result = await c.containers.run(
+      { Image: 'x' },
+      { onWarning: (warning) => warnings.push(warning) },
+    );
+    expect(result).toEqual({ containerId: 'c1', exitCode: 0 });
+    expect(warnings).toEqual([
+      {
+        type: 'cleanup-failed',
+        action: 'remove',
+        containerId: 'c1',
+        message: 'device or resource busy',
+        code: 'ENGINE_SERVER_ERROR',
+      },
+    ]);
+  });
+
+  it('a failed run reports a failed kill and removal, and rejects with its own error', async () => {
+    const c = await runEngine({ startStatus: 500, cleanupStatus: 500 });
+    const warnings: RunWarning[] = [];
+    const err = await c.containers
+      .run({ Image: 'x' }, { onWarning: (warning) => warnings.push(warning) })
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(ServerError);
+    expect(err.daemonMessage).toBe('start broke');
+    expect(warnings.map((w) => `${w.action} ${w.containerId}`)).toEqual(['kill c1', 'remove c1']);
+  });
+
+  it('a container already gone is no warning', async () => {
+    const c = await runEngine({ cleanupStatus: 404 });
+    const warnings: RunWarning[] = [];
+    await c.containers.run({ Image: 'x' }, { onWarning: (warning) => warnings.push(warning) });
+    expect(warnings).toEqual([]);
   });
 });

@@ -2,16 +2,40 @@
  * `run`, free of the create -> start -> wait race: create -> attach -> wait?condition=next-exit
  * with its response headers received (the daemon has registered the waiter) -> start -> exit code
  * -> remove. The container is removed on success, failure and abort alike; an abort kills it first.
+ * A kill or removal that fails is reported as a `cleanup-failed` warning (opts.onWarning).
  */
 import type { ContainerCreateSpec, OutputChunk, RunOptions, RunResult } from './api.js';
 import type { Containers } from './containers.js';
-import { EngineError } from './errors.js';
+import { ConflictError, EngineError, NotFoundError } from './errors.js';
 
 async function pump(
   output: AsyncIterable<OutputChunk>,
   onOutput: ((chunk: OutputChunk) => void) | undefined,
 ): Promise<void> {
   for await (const chunk of output) onOutput?.(chunk);
+}
+
+/** Runs a clean-up step; a failure is reported through onWarning, never thrown or swallowed. */
+async function cleanUp(
+  action: 'kill' | 'remove',
+  containerId: string,
+  step: () => Promise<void>,
+  onWarning: RunOptions['onWarning'],
+): Promise<void> {
+  try {
+    await step();
+  } catch (err) {
+    // gone already (auto-removed) or already stopped: nothing was left behind
+    if (err instanceof NotFoundError) return;
+    if (action === 'kill' && err instanceof ConflictError) return;
+    onWarning?.({
+      type: 'cleanup-failed',
+      action,
+      containerId,
+      message: err instanceof Error ? err.message : String(err),
+      code: err instanceof EngineError ? err.code : undefined,
+    });
+  }
 }
 
 export async function runContainer(
@@ -34,8 +58,14 @@ export async function runContainer(
     });
     const output = pump(session.output, opts.onOutput);
     output.catch(() => undefined);
+    // the wait is ended with the run: a container that could not be killed must not keep it open
+    const waitAbort = new AbortController();
+    const waitSignal = signal ? AbortSignal.any([signal, waitAbort.signal]) : waitAbort.signal;
     try {
-      const waiting = await containers.waitHeaders(containerId, { condition: 'next-exit', signal });
+      const waiting = await containers.waitHeaders(containerId, {
+        condition: 'next-exit',
+        signal: waitSignal,
+      });
       if (opts.beforeStart) await opts.beforeStart(containerId);
       started = true;
       await containers.start(containerId, { signal });
@@ -47,14 +77,22 @@ export async function runContainer(
       }
       return { containerId, exitCode: result.StatusCode };
     } finally {
+      waitAbort.abort();
       session.close();
     }
   } catch (err) {
-    if (started) await containers.kill(containerId).catch(() => undefined);
+    if (started) {
+      await cleanUp('kill', containerId, () => containers.kill(containerId), opts.onWarning);
+    }
     throw err;
   } finally {
     if (opts.remove ?? true) {
-      await containers.remove(containerId, { force: true }).catch(() => undefined);
+      await cleanUp(
+        'remove',
+        containerId,
+        () => containers.remove(containerId, { force: true }),
+        opts.onWarning,
+      );
     }
   }
 }

@@ -13,10 +13,12 @@ import {
   parseApiVersion,
 } from './api-version.js';
 import { type Connection, resolveConnection } from './connection/index.js';
+import { DEFAULT_HEADERS_TIMEOUT, timeoutOption } from './connection/resolve-endpoint.js';
 import {
   ApiVersionTooOldError,
   EngineError,
   errorForStatus,
+  LocalFileError,
   StreamError,
   transportError,
 } from './errors.js';
@@ -37,6 +39,11 @@ export interface RequestSpec {
   signal?: AbortSignal | undefined;
   /** Prefix the path with /vX.Y (default true). */
   versioned?: boolean;
+  /**
+   * The answer is a long stream, or its headers may legitimately take long (wait, logs, events,
+   * pull, push, save): no header timeout. Requests with a body are never header-timed either.
+   */
+  untimed?: boolean;
 }
 
 /** A response whose status was 2xx (or 304). Its body must be consumed, dumped or destroyed. */
@@ -60,6 +67,7 @@ interface CallContext {
   path: string;
   host: string;
   signal?: AbortSignal | undefined;
+  headersTimeout?: number;
 }
 
 export class Transport {
@@ -70,6 +78,7 @@ export class Transport {
   /** The settled version, so that requests after the first skip a promise turn. */
   #versionValue: string | undefined;
   #ping: PingResult | undefined;
+  #headersTimeout: number | undefined;
 
   constructor(options: EngineClientOptions = {}) {
     this.#options = options;
@@ -114,7 +123,9 @@ export class Transport {
         this.#version = Promise.resolve(pinned);
         this.#versionValue = pinned;
       } else {
-        this.#version = this.#negotiate(signal).then(
+        // Shared by every caller: it runs under no caller's signal (one caller's abort must not
+        // fail the others); each caller waits under its own signal below.
+        this.#version = this.#negotiate().then(
           (version) => {
             this.#versionValue = version;
             return version;
@@ -126,7 +137,7 @@ export class Transport {
         );
       }
     }
-    return this.#version;
+    return this.#versionValue === undefined ? untilAborted(this.#version, signal) : this.#version;
   }
 
   /**
@@ -192,20 +203,34 @@ export class Transport {
         ? undefined
         : (this.#versionValue ?? (await this.apiVersion(spec.signal)));
     const path = `${version ? `/v${version}` : ''}${spec.path}`;
+    this.#headersTimeout ??= timeoutOption(
+      this.#options.timeouts?.headers,
+      'headers',
+      DEFAULT_HEADERS_TIMEOUT,
+    );
+    const headersTimeout = spec.untimed || spec.body !== undefined ? 0 : this.#headersTimeout;
     const ctx: CallContext = {
       method: spec.method,
       path: spec.path,
       host: connection.endpoint.host,
       signal: spec.signal,
+      headersTimeout,
     };
     if (spec.signal?.aborted) throw transportError(spec.signal.reason, ctx);
     const headers: Record<string, string> = { ...spec.headers };
     let body: Dispatcher.DispatchOptions['body'];
+    let bodyFailure: { err: unknown } | undefined;
     if (spec.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(spec.json);
+    } else if (typeof spec.body === 'string' || Buffer.isBuffer(spec.body)) {
+      body = spec.body;
     } else if (spec.body !== undefined) {
-      body = spec.body as Dispatcher.DispatchOptions['body'];
+      // A failure reading the caller's stream (an unreadable file in a build context) is told
+      // apart from a failure of the connection, which it would otherwise look like (EACCES...).
+      body = guardBody(spec.body, (err) => {
+        bodyFailure ??= { err };
+      }) as unknown as Dispatcher.DispatchOptions['body'];
     }
     let res: Dispatcher.ResponseData;
     try {
@@ -217,9 +242,10 @@ export class Transport {
         body: body ?? null,
         signal: spec.signal ?? null,
         bodyTimeout: 0,
-        headersTimeout: 0,
+        headersTimeout,
       });
     } catch (err) {
+      if (bodyFailure) throw bodySourceError(bodyFailure.err, ctx);
       throw transportError(err, ctx);
     }
     const response = new BodyResponse(res, ctx);
@@ -255,6 +281,53 @@ export class Transport {
     this.#resolved = undefined;
     if (pending) await (await pending.catch(() => undefined))?.close();
   }
+}
+
+/** The caller's body stream, with its failures reported to `onError` before they reach undici. */
+async function* guardBody(
+  source: TarStream,
+  onError: (err: unknown) => void,
+): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of source as AsyncIterable<Uint8Array>) yield chunk;
+  } catch (err) {
+    onError(err);
+    throw err;
+  }
+}
+
+/**
+ * The error for a body stream that failed: a file system error names the file (LocalFileError);
+ * any other error of the caller's stream is the caller's own and is passed on as it is.
+ */
+function bodySourceError(err: unknown, ctx: CallContext): unknown {
+  if (ctx.signal?.aborted) return transportError(err, ctx);
+  const e = err as { code?: unknown; path?: unknown; syscall?: unknown } | undefined;
+  if (e && typeof e.code === 'string' && typeof e.syscall === 'string') {
+    return new LocalFileError(err, { method: ctx.method, path: ctx.path });
+  }
+  return err;
+}
+
+/** `promise`, or an AbortedError as soon as `signal` aborts (the promise itself runs on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  const ctx = { method: 'HEAD', path: '/_ping', signal };
+  if (signal.aborted) return Promise.reject(transportError(signal.reason, ctx));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(transportError(signal.reason, ctx));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
 }
 
 function daemonMessage(text: string): string | undefined {

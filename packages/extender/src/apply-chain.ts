@@ -3,6 +3,7 @@ import type { BuildProgressEvent, EngineClientApi } from '@imgext/engine-client'
 import {
   argNames,
   BASE_IMAGE_ARG,
+  BASE_IMAGE_REF,
   type DockerfileKind,
   type GeneratedDockerfile,
   isRootUser,
@@ -24,6 +25,11 @@ export interface ApplyChainOptions {
   dockerfiles: GeneratedDockerfile[];
   /** The image the first Dockerfile extends (reference or ID). */
   baseImage: string;
+  /**
+   * Run kind: the live switch-only run.Dockerfiles (a bare `FROM other`). They add nothing to
+   * apply, but the lifecycle's extender applies them too, so the rebasable rule counts them.
+   */
+  switchOnly?: GeneratedDockerfile[];
   /** The app directory: the context of Dockerfiles without a context dir of their own. */
   appDir?: string;
   /** Network of RUN steps: 'host' (default, like kaniko in the lifecycle container) or 'none'. */
@@ -100,7 +106,10 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
   const historyLength = async (id: string) =>
     kind === 'run' ? (await engine.images.history(id, call)).length : 0;
   const baseHistoryLength = await historyLength(base.Id);
-  const rebasable = rebasableAfter(opts.dockerfiles.map((d) => d.validated));
+  const rebasable =
+    opts.dockerfiles.length > 0
+      ? rebasableAfter([...(opts.switchOnly ?? []), ...opts.dockerfiles].map((d) => d.validated))
+      : undefined;
   const warnings: string[] = [];
   const warn = (message: string, extension?: string, line?: number) => {
     warnings.push(message);
@@ -167,6 +176,7 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
           tags,
           ...(labels ? { labels } : {}),
           networkMode: opts.networkMode ?? 'host',
+          ...fromRegistries(d),
           rm: true,
           forceRm: true,
           onProgress: (e) => {
@@ -246,6 +256,18 @@ function forward(
   else if (e.type === 'cache-hit')
     emit({ type: 'extension.step', kind, extension, step: 'Using cache', cached: true });
   else if (e.type === 'output') emit({ type: 'extension.output', kind, extension, text: e.text });
+}
+
+/**
+ * The registries a Dockerfile pulls from, when they are known: its FROM images other than
+ * `${base_image}` (a local image ID). Only their credential helpers run for the build; a FROM
+ * naming another build arg is not known, and every credential is sent.
+ */
+function fromRegistries(d: GeneratedDockerfile): { registries?: string[] } {
+  const names = d.validated.parsed.stages
+    .map((stage) => stage.baseName)
+    .filter((name) => name !== BASE_IMAGE_REF && name !== `$${BASE_IMAGE_ARG}`);
+  return names.some((name) => name.includes('$')) ? {} : { registries: names };
 }
 
 function toExtenderError(err: unknown, d: GeneratedDockerfile): Error {

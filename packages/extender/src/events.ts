@@ -16,6 +16,22 @@ export type ExtenderEvent =
       step: string;
       cached: boolean;
     }
+  /**
+   * BuildKit: one step of an extension's Dockerfile changed state (`name` as BuildKit names it,
+   * e.g. `[2/3] RUN make`; internal steps included, `internal: true`). Times are epoch ms.
+   */
+  | {
+      type: 'extension.vertex';
+      kind: DockerfileKind;
+      extension: string;
+      id: string;
+      name: string;
+      internal: boolean;
+      state: 'started' | 'cached' | 'done' | 'error';
+      startedAt?: number;
+      completedAt?: number;
+      error?: string;
+    }
   | { type: 'extension.output'; kind: DockerfileKind; extension: string; text: string }
   | {
       type: 'extension.applied';

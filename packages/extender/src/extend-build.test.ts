@@ -1,4 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${base_image} is Dockerfile syntax, not a template
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
 import { MetadataError } from '@imgext/metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -307,6 +309,40 @@ describe('build-image extension through the daemon', () => {
     });
     left.chain('build', result);
     expect(result.warnings.some((w) => w.includes('ends as root'))).toBe(true);
+  });
+
+  it('runs no credential helper for a Dockerfile built FROM ${base_image} (a local image)', async () => {
+    const config = await generated({ 'config.json': JSON.stringify({ credsStore: 'recorder' }) });
+    const calls = join(config, 'calls');
+    const helper = join(config, 'bin', 'docker-credential-recorder');
+    mkdirSync(dirname(helper), { recursive: true });
+    writeFileSync(
+      helper,
+      `#!/bin/sh\nprintf '%s %s\\n' "$1" "$(cat)" >> '${calls}'\n[ "$1" = list ] && echo '{}' && exit 0\necho 'credentials not found'; exit 1\n`,
+    );
+    chmodSync(helper, 0o755);
+    const recorded = new EngineClient({
+      configDir: config,
+      env: { ...process.env, PATH: `${dirname(helper)}:${process.env.PATH}` },
+    });
+    try {
+      const dir = await generated({
+        'imgext-test_creds/build.Dockerfile': buildDockerfile('RUN true'),
+      });
+      const result = await extend({
+        engine: recorded,
+        kind: 'build',
+        generatedDir: dir,
+        platformApi: '0.13',
+        baseImage: base,
+      });
+      left.chain('build', result);
+      // the helper works: asked directly, it is run
+      expect(await recorded.authFor('r.example.com/x')).toBeUndefined();
+      expect(readFileSync(calls, 'utf8').trim().split('\n')).toEqual(['get r.example.com']);
+    } finally {
+      await recorded.close();
+    }
   });
 
   it('reads the < 0.13 layout (build/<id>/Dockerfile)', async () => {

@@ -264,6 +264,31 @@ describe.each(testEngines())('run-image extension on $name', ({ host }) => {
     });
   });
 
+  it('counts a switch-only run.Dockerfile in the rebasable rule, as the lifecycle applies it too', async () => {
+    // The lifecycle's extender applies every live run.Dockerfile, the switch-only one included;
+    // that one sets no io.buildpacks.rebasable=true, so pack's image says false: so must imgext's.
+    const generated = await dir({
+      'imgext-test_switch/run.Dockerfile': `FROM ${target}\n`,
+      'imgext-test_tool/run.Dockerfile': runDockerfile(
+        'USER root\nRUN echo tool > /opt-tool\nLABEL io.buildpacks.rebasable=true\nUSER 1000:1000',
+      ),
+    });
+    const result = await extend({
+      engine,
+      kind: 'run',
+      generatedDir: generated,
+      platformApi: '0.13',
+      order: ['imgext-test/switch', 'imgext-test/tool'],
+      baseImage: RUN_BASE,
+      networkMode: 'none',
+    });
+    left.chain('run', result);
+    expect(result.applied.map((a) => a.extension)).toEqual(['imgext-test/tool']);
+    expect(result.rebasable).toBe(false);
+    const img = await engine.images.inspect(result.imageId);
+    expect(img.Config?.Labels?.[REBASABLE_LABEL]).toBe('false');
+  });
+
   it('switches then extends the new run image', async () => {
     const generated = await dir({
       'imgext-test_both/run.Dockerfile': [

@@ -89,6 +89,7 @@ export async function extend(opts: ExtendOptions): Promise<ExtendResult> {
     kind,
     dockerfiles: dockerfilesToApply(all),
     baseImage,
+    switchOnly: all.filter((d) => d.kind === 'run' && !d.ignored && !d.validated.extend),
     ...pick(opts, ['appDir', 'networkMode', 'keepCache', 'hold', 'labels', 'signal', 'onEvent']),
   });
   const result: ExtendResult = {

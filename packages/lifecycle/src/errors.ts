@@ -5,7 +5,10 @@ export type LifecycleErrorCode =
   | 'ERR_PHASE_ABORTED'
   | 'ERR_SESSION_STATE'
   | 'ERR_ARCHIVE'
-  | 'ERR_DAEMON_SOCKET';
+  | 'ERR_DAEMON_SOCKET'
+  | 'ERR_APP_NOT_DIR'
+  | 'ERR_APP_READ'
+  | 'ERR_APP_CHANGED';
 
 export interface LifecycleErrorDetails {
   phase?: string;

@@ -1,3 +1,4 @@
+export type { AppFilter, UploadProgress } from './app-archive.js';
 export * from './daemon-socket.js';
 export * from './errors.js';
 export * from './events.js';

@@ -3,11 +3,12 @@
  * (tools/env up makes it): files in and out through the archive API, phases with their users and
  * logs, failures, abort, and nothing left behind.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
 import { SAMPLE_APP, SAMPLE_BUILDER } from '@imgext/test-support';
+import { extract } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daemonSocketFor } from './daemon-socket.js';
 import type { LifecycleEvent } from './events.js';
@@ -144,5 +145,63 @@ describe('LifecycleSession', () => {
       await session.dispose();
     }
     expect(await leftovers(session)).toBe(0);
+  });
+
+  it('putApp keeps modes exactly in the volume (000 too), leaves filtered paths out, reports the upload', async () => {
+    const app = join(tmp, 'modes-app');
+    await mkdir(join(app, 'node_modules'), { recursive: true });
+    await writeFile(join(app, 'node_modules/dep.js'), 'dep');
+    await writeFile(join(app, 'locked'), 'secret');
+    await chmod(join(app, 'locked'), 0o000);
+    await writeFile(join(app, 'tool'), '#!/bin/sh\n');
+    await chmod(join(app, 'tool'), 0o4750);
+    const events: LifecycleEvent[] = [];
+    const session = await open(events);
+    try {
+      const sent = await session.putApp(app, undefined, {
+        filter: (path) => path !== 'node_modules',
+      });
+      expect(sent).toMatchObject({ files: 2, excluded: 1 });
+      const ex = extract();
+      (await session.getArchive('/workspace')).pipe(ex as unknown as NodeJS.WritableStream);
+      const seen = new Map<string, { mode: number | undefined; uid: number | undefined }>();
+      for await (const entry of ex) {
+        seen.set(entry.header.name, { mode: entry.header.mode, uid: entry.header.uid });
+        entry.resume();
+      }
+      expect(seen.get('workspace/locked')).toEqual({ mode: 0, uid: 1000 });
+      expect(seen.get('workspace/tool')).toEqual({ mode: 0o4750, uid: 1000 });
+      expect([...seen.keys()].some((n) => n.includes('node_modules'))).toBe(false);
+      const kinds = events.flatMap((e) => (e.type.startsWith('upload-') ? [e.type] : []));
+      expect(kinds[0]).toBe('upload-start');
+      expect(kinds.at(-1)).toBe('upload-end');
+      expect(events.find((e) => e.type === 'upload-start')).toMatchObject({
+        totalFiles: 2,
+        totalBytes: 'secret'.length + '#!/bin/sh\n'.length,
+      });
+    } finally {
+      await session.dispose();
+    }
+  });
+
+  it('a prepared phase starts when asked; a cancelled or never-started one is removed', async () => {
+    const events: LifecycleEvent[] = [];
+    const session = await open(events);
+    try {
+      await session.putApp(sampleApp);
+      const detector = session.preparePhase('detector', detectorArgs({}));
+      const never = session.preparePhase('restorer', []);
+      const cancelled = session.preparePhase('exporter', []);
+      cancelled.cancel();
+      await new Promise((r) => setTimeout(r, 300)); // created, not started
+      expect(events.some((e) => e.type === 'phase-start')).toBe(false);
+      await detector.start();
+      expect(events.filter((e) => e.type === 'phase-start').map((e) => e.type)).toHaveLength(1);
+      void never;
+    } finally {
+      await session.dispose();
+    }
+    expect(await leftovers(session)).toBe(0);
+    expect(events.some((e) => e.type === 'phase-start' && e.phase !== 'detector')).toBe(false);
   });
 });

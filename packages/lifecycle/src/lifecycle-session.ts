@@ -16,18 +16,12 @@ import {
 } from '@imgext/engine-client';
 import { apiAtLeast } from '@imgext/metadata';
 import { type Pack, pack as tarPack } from 'tar-stream';
+import { type AppFilter, appArchive, oneAhead, scanApp } from './app-archive.js';
 import { LifecycleError } from './errors.js';
 import type { LifecycleEvent, LifecycleEventListener } from './events.js';
 import { LineSplitter } from './line-splitter.js';
 import { PATHS, PHASES, type PhaseName } from './phase.js';
-import {
-  extractTo,
-  type MemoryFile,
-  type Owner,
-  packDirectory,
-  packFiles,
-  readTarFiles,
-} from './tar.js';
+import { extractTo, type MemoryFile, type Owner, packFiles, readTarFiles } from './tar.js';
 
 export const SESSION_LABEL = 'io.imgext.session';
 export const CACHE_LABEL = 'io.imgext.cache';
@@ -65,6 +59,31 @@ export interface RunPhaseOptions {
   signal?: AbortSignal;
 }
 
+/** A phase whose container exists, not yet started (see preparePhase). */
+export interface PreparedPhase {
+  /**
+   * Starts the container; resolves when the phase exited 0 (else rejects, as runPhase). `signal`
+   * aborts it too (besides the one it was prepared with).
+   */
+  start(signal?: AbortSignal): Promise<void>;
+  /** Removes the container unstarted. */
+  cancel(): void;
+}
+
+export interface PutAppOptions {
+  /** What of the app travels (see AppFilter); default everything. */
+  filter?: AppFilter;
+}
+
+/** What putApp sent. */
+export interface AppUpload {
+  files: number;
+  bytes: number;
+  /** Paths the filter left out (a folder counts once). */
+  excluded: number;
+  durationMs: number;
+}
+
 export class LifecycleSession {
   readonly id: string;
   readonly volumes: { layers: string; workspace: string; platform: string };
@@ -73,6 +92,9 @@ export class LifecycleSession {
   #helper: string | undefined;
   readonly #containers = new Set<string>();
   readonly #createdVolumes = new Set<string>();
+  readonly #removals = new Set<Promise<void>>();
+  /** Prepared phases not started yet: dispose() cancels them and waits until they settled. */
+  readonly #waiting = new Map<Promise<void>, (reason: Error) => void>();
   #disposed = false;
 
   private constructor(opts: LifecycleSessionOptions) {
@@ -106,15 +128,21 @@ export class LifecycleSession {
 
   async #setUp(signal?: AbortSignal): Promise<void> {
     const labels = this.#labels();
-    for (const name of Object.values(this.volumes)) {
-      await this.#client.volumes.create({ name, labels, signal });
-      this.#createdVolumes.add(name);
-      this.#emit({ type: 'resource', action: 'created', kind: 'volume', name });
-    }
-    for (const name of [this.#opts.cacheVolume, this.#opts.launchCacheVolume]) {
-      if (name)
-        await this.#client.volumes.create({ name, labels: { [CACHE_LABEL]: 'true' }, signal });
-    }
+    // In parallel: five round trips in sequence cost a visible share of a small build. All
+    // settle before a failure is thrown, so dispose() sees every volume that was made.
+    const made = await Promise.allSettled([
+      ...Object.values(this.volumes).map(async (name) => {
+        await this.#client.volumes.create({ name, labels, signal });
+        this.#createdVolumes.add(name);
+        this.#emit({ type: 'resource', action: 'created', kind: 'volume', name });
+      }),
+      ...[this.#opts.cacheVolume, this.#opts.launchCacheVolume].map(async (name) => {
+        if (name)
+          await this.#client.volumes.create({ name, labels: { [CACHE_LABEL]: 'true' }, signal });
+      }),
+    ]);
+    const failed = made.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     const name = `imgext-${this.id}-files`;
     const { Id } = await this.#client.containers.create(
       {
@@ -134,9 +162,41 @@ export class LifecycleSession {
   // Archives go to the mount point itself (entries relative to it): podman extracts into a
   // volume only when the target path is inside the mount, not when it is an ancestor like '/'.
 
-  /** Copies the app folder into /workspace, owned by the CNB user (the folder itself too). */
-  async putApp(dir: string, signal?: AbortSignal): Promise<void> {
-    await this.putArchive(PATHS.workspace, packDirectory(dir, '.', this.#opts.owner), signal);
+  /**
+   * Copies the app folder into /workspace, owned by the CNB user (the folder itself too), modes
+   * kept exactly; `filter` leaves paths out (project.toml's include/exclude). Emits
+   * `upload-start`, `upload-progress` (at most every 500 ms) and `upload-end`.
+   */
+  async putApp(dir: string, signal?: AbortSignal, opts: PutAppOptions = {}): Promise<AppUpload> {
+    const started = performance.now();
+    const tree = await scanApp(dir, opts.filter);
+    const scanMs = Math.round(performance.now() - started);
+    this.#emit({
+      type: 'upload-start',
+      target: 'app',
+      totalFiles: tree.files,
+      totalBytes: tree.bytes,
+      excluded: tree.excluded,
+      scanMs,
+    });
+    const archive = oneAhead(
+      appArchive(tree, {
+        owner: this.#opts.owner,
+        prefix: '.',
+        onProgress: (p) => this.#emit({ type: 'upload-progress', target: 'app', ...p }),
+      }),
+    );
+    await this.#client.containers.putArchive(this.helperContainer, PATHS.workspace, archive, {
+      signal,
+    });
+    const result: AppUpload = {
+      files: tree.files,
+      bytes: tree.bytes,
+      excluded: tree.excluded,
+      durationMs: Math.round(performance.now() - started),
+    };
+    this.#emit({ type: 'upload-end', target: 'app', ...result });
+    return result;
   }
 
   /** Writes the platform environment (/platform/env/<NAME>), as pack's --env does. */
@@ -162,7 +222,18 @@ export class LifecycleSession {
 
   /** Extracts a tar stream at `path` through the helper container (volumes included). */
   async putArchive(path: string, tar: TarStream, signal?: AbortSignal): Promise<void> {
+    const started = performance.now();
     await this.#client.containers.putArchive(this.helperContainer, path, tar, { signal });
+    this.#archived('in', path, started);
+  }
+
+  #archived(direction: 'in' | 'out', path: string, started: number): void {
+    this.#emit({
+      type: 'archive',
+      direction,
+      path,
+      durationMs: Math.round(performance.now() - started),
+    });
   }
 
   /**
@@ -183,6 +254,7 @@ export class LifecycleSession {
 
   /** A file's text, or undefined when it does not exist. */
   async readFile(path: string, signal?: AbortSignal): Promise<string | undefined> {
+    const started = performance.now();
     let stream: Readable;
     try {
       stream = await this.getArchive(path, signal);
@@ -191,6 +263,7 @@ export class LifecycleSession {
       throw err;
     }
     const files = await readTarFiles(stream);
+    this.#archived('out', path, started);
     const content = files.get(path.slice(path.lastIndexOf('/') + 1));
     return content?.toString('utf8');
   }
@@ -200,6 +273,7 @@ export class LifecycleSession {
    * Resolves false when `path` does not exist.
    */
   async copyOut(path: string, localDir: string, signal?: AbortSignal): Promise<boolean> {
+    const started = performance.now();
     let stream: Readable;
     try {
       stream = await this.getArchive(path, signal);
@@ -207,12 +281,84 @@ export class LifecycleSession {
       if (isNotFound(err)) return false;
       throw err;
     }
-    await extractTo(stream, localDir);
+    await extractTo(stream, localDir, path.slice(path.lastIndexOf('/') + 1));
+    this.#archived('out', path, started);
     return true;
   }
 
   /** Runs one phase to completion, streaming its log as events; throws LifecycleError on a non-zero exit. */
   async runPhase(phase: PhaseName, args: string[], opts: RunPhaseOptions = {}): Promise<void> {
+    return this.preparePhase(phase, args, opts).start();
+  }
+
+  /**
+   * Creates the phase's container now (create, attach, exit waiter: ~50-100 ms) and starts it
+   * only when `start()` is called, so that the next phase's container is ready while the current
+   * one runs. `start()` resolves or rejects as runPhase does; `cancel()` (or the signal) removes
+   * the container unstarted. One of the two must be called.
+   */
+  preparePhase(phase: PhaseName, args: string[], opts: RunPhaseOptions = {}): PreparedPhase {
+    let go!: () => void;
+    let refuse!: (reason: Error) => void;
+    const asked = { at: Number.POSITIVE_INFINITY };
+    const gate = new Promise<void>((resolve, reject) => {
+      go = resolve;
+      refuse = reject;
+    });
+    gate.catch(() => undefined);
+    // The phase's own signal: the caller's, and the one given to start() (e.g. a schedule's).
+    const controller = new AbortController();
+    // Not starting aborts the container's requests too: podman does not end the exit waiter of
+    // a created container that is removed, and a waiter left open kept the client from closing.
+    const stop = (reason: Error) => {
+      refuse(reason);
+      controller.abort(reason);
+    };
+    const link = (signal: AbortSignal | undefined) => {
+      if (!signal) return () => {};
+      const onAbort = () => {
+        controller.abort(signal.reason);
+        stop(new LifecycleError('ERR_PHASE_ABORTED', `${phase} was interrupted`));
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+      return () => signal.removeEventListener('abort', onAbort);
+    };
+    const unlinks = [link(opts.signal)];
+    const done = this.#run(
+      phase,
+      args,
+      { ...opts, signal: controller.signal },
+      gate,
+      asked,
+    ).finally(() => {
+      for (const unlink of unlinks) unlink();
+    });
+    done.catch(() => undefined);
+    this.#waiting.set(done, stop);
+    void done.finally(() => this.#waiting.delete(done)).catch(() => undefined);
+    return {
+      start: (signal?: AbortSignal) => {
+        asked.at = performance.now();
+        this.#waiting.delete(done);
+        unlinks.push(link(signal));
+        go();
+        return done;
+      },
+      cancel: () => {
+        stop(new LifecycleError('ERR_PHASE_ABORTED', `${phase} was not started`));
+        void done.catch(() => undefined);
+      },
+    };
+  }
+
+  async #run(
+    phase: PhaseName,
+    args: string[],
+    opts: RunPhaseOptions,
+    gate: Promise<void>,
+    asked: { at: number },
+  ): Promise<void> {
     const traits = PHASES[phase];
     const image =
       opts.image ??
@@ -248,28 +394,45 @@ export class LifecycleSession {
       User: user,
       Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
       Labels: this.#labels(),
-      HostConfig: { Mounts: mounts, NetworkMode: this.#opts.network ?? 'none' },
+      // The phases that hold the daemon socket could start any container on any network, so
+      // `none` isolates nothing there; `host` skips making a network namespace (~0.1 s a
+      // container on docker-26.1). detector and builder (buildpack code) keep the session's.
+      HostConfig: {
+        Mounts: mounts,
+        NetworkMode: traits.daemon ? 'host' : (this.#opts.network ?? 'none'),
+      },
     };
     const name = `imgext-${this.id}-${phase}`;
-    this.#emit({ type: 'phase-start', phase, image, user, args });
     const tail: string[] = [];
     const lines = new LineSplitter((stream, line) => {
       tail.push(line);
       if (tail.length > TAIL_LINES) tail.shift();
       this.#emit({ type: 'phase-log', phase, stream, line });
     });
-    const started = performance.now();
+    const created = performance.now();
+    let ready = created;
+    let started = created;
     this.#containers.add(name);
     let exitCode: number;
+    let containerId: string | undefined;
     try {
-      ({ exitCode } = await this.#client.containers.run(spec, {
+      ({ exitCode, containerId } = await this.#client.containers.run(spec, {
         name,
-        remove: true,
+        // Removed in the background (off the critical path), after its timings are read.
+        remove: false,
         signal: opts.signal,
+        beforeStart: async (id) => {
+          containerId = id;
+          ready = performance.now();
+          await gate;
+          started = performance.now();
+          this.#emit({ type: 'phase-start', phase, image, user, args });
+        },
         onOutput: (chunk) => lines.push(chunk.stream, chunk.data),
       }));
     } catch (err) {
       lines.flush();
+      if (containerId) this.#removeLater(phase, name, containerId);
       if (opts.signal?.aborted) {
         throw new LifecycleError('ERR_PHASE_ABORTED', `${phase} was interrupted`, {
           phase,
@@ -278,37 +441,82 @@ export class LifecycleSession {
       }
       throw err;
     }
-    this.#containers.delete(name);
+    const exited = performance.now();
     lines.flush();
     this.#emit({
       type: 'phase-end',
       phase,
       exitCode,
-      durationMs: Math.round(performance.now() - started),
+      // From when the phase was asked to start (its creation too, when that was still going on).
+      durationMs: Math.round(exited - Math.max(created, Math.min(asked.at, started))),
+      createMs: Math.round(ready - created),
+      runMs: Math.round(exited - started),
     });
+    this.#removeLater(phase, name, containerId);
     if (exitCode !== 0) throw phaseFailure(phase, exitCode, tail);
+  }
+
+  /**
+   * Reads a finished phase container's own start/finish times, removes it, and emits
+   * `phase-timing`; in the background, so the next phase need not wait for the removal.
+   * dispose() waits for these.
+   */
+  #removeLater(phase: PhaseName, name: string, id: string): void {
+    const removal = (async () => {
+      const t0 = performance.now();
+      const info = await this.#client.containers.inspect(id).catch(() => undefined);
+      const t1 = performance.now();
+      const state = info?.State as { StartedAt?: string; FinishedAt?: string } | undefined;
+      const processMs = elapsedMs(state?.StartedAt, state?.FinishedAt);
+      try {
+        await this.#client.containers.remove(id, { force: true, volumes: true });
+        this.#containers.delete(name);
+        this.#emit({ type: 'resource', action: 'removed', kind: 'container', name });
+      } catch (err) {
+        if (isNotFound(err)) this.#containers.delete(name);
+        else this.#cleanupFailed('container', name, err);
+      }
+      this.#emit({
+        type: 'phase-timing',
+        phase,
+        ...(processMs !== undefined ? { processMs } : {}),
+        inspectMs: Math.round(t1 - t0),
+        removeMs: Math.round(performance.now() - t1),
+      });
+    })();
+    this.#removals.add(removal);
+    void removal.finally(() => this.#removals.delete(removal));
   }
 
   /** Removes the session's containers and volumes (not the caches). Never throws; idempotent. */
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    for (const stop of this.#waiting.values()) {
+      stop(new LifecycleError('ERR_SESSION_STATE', 'the session was disposed'));
+    }
+    await Promise.allSettled([...this.#waiting.keys()]);
+    await Promise.allSettled([...this.#removals]);
     const leftovers = await this.#client.containers
       .list({ all: true, filters: { label: [`${SESSION_LABEL}=${this.id}`] } })
       .catch(() => []);
     const containers = new Set([...this.#containers, ...leftovers.map((c) => c.Id)]);
-    for (const id of containers) {
-      await this.#client.containers.remove(id, { force: true, volumes: true }).then(
-        () => this.#emit({ type: 'resource', action: 'removed', kind: 'container', name: id }),
-        (err: unknown) => this.#cleanupFailed('container', id, err),
-      );
-    }
-    for (const name of this.#createdVolumes) {
-      await this.#client.volumes.remove(name, { force: true }).then(
-        () => this.#emit({ type: 'resource', action: 'removed', kind: 'volume', name }),
-        (err: unknown) => this.#cleanupFailed('volume', name, err),
-      );
-    }
+    await Promise.all(
+      [...containers].map((id) =>
+        this.#client.containers.remove(id, { force: true, volumes: true }).then(
+          () => this.#emit({ type: 'resource', action: 'removed', kind: 'container', name: id }),
+          (err: unknown) => this.#cleanupFailed('container', id, err),
+        ),
+      ),
+    );
+    await Promise.all(
+      [...this.#createdVolumes].map((name) =>
+        this.#client.volumes.remove(name, { force: true }).then(
+          () => this.#emit({ type: 'resource', action: 'removed', kind: 'volume', name }),
+          (err: unknown) => this.#cleanupFailed('volume', name, err),
+        ),
+      ),
+    );
   }
 
   #cleanupFailed(kind: 'container' | 'volume', name: string, err: unknown): void {
@@ -365,6 +573,14 @@ function phaseFailure(phase: PhaseName, exitCode: number, logTail: string[]): Li
       logTail,
     },
   );
+}
+
+/** Milliseconds between two RFC 3339 times of the daemon (nanosecond digits dropped). */
+function elapsedMs(from: string | undefined, to: string | undefined): number | undefined {
+  if (!from || !to) return undefined;
+  const ms = Date.parse(to) - Date.parse(from);
+  // A process that ends at once can be seen exiting before the daemon records it as started.
+  return Number.isFinite(ms) ? Math.max(0, ms) : undefined;
 }
 
 function isNotFound(err: unknown): boolean {

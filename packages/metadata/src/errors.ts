@@ -11,7 +11,8 @@ export type MetadataErrorCode =
   | 'ERR_GENERATED_INVALID'
   | 'ERR_PLATFORM_API_INVALID'
   | 'ERR_PLATFORM_API_UNSUPPORTED'
-  | 'ERR_LABEL_INVALID';
+  | 'ERR_LABEL_INVALID'
+  | 'ERR_PROJECT_DESCRIPTOR_INVALID';
 
 export interface MetadataErrorDetails {
   /** The extension the error is about, when there is one. */

@@ -12,6 +12,7 @@ export * from './group.js';
 export * from './image-reference.js';
 export * from './labels.js';
 export * from './platform-api.js';
+export * from './project-descriptor.js';
 export * from './rebasable.js';
 export { parseToml } from './toml.js';
 export * from './user.js';

@@ -58,7 +58,12 @@ export async function startSshd(dir: string, dockerHost: string): Promise<TestSs
   keygen(join(dir, 'client_key'));
   keygen(join(dir, 'wrong_key'));
   const pub = readFileSync(join(dir, 'client_key.pub'), 'utf8').trim();
-  const environment = `environment="DOCKER_HOST=${dockerHost}",environment="PATH=${process.env.PATH}"`;
+  // SHLVL=1 keeps the remote bash from sourcing the user's ~/.bashrc (bash does that for a shell
+  // started by sshd at level 1): a machine's dotfiles must not decide whether the tests pass. A
+  // pyenv init there waits up to a minute on a rehash lock that a killed session left behind.
+  const environment = ['SHLVL=1', `DOCKER_HOST=${dockerHost}`, `PATH=${process.env.PATH}`]
+    .map((v) => `environment="${v}"`)
+    .join(',');
   writeFileSync(join(dir, 'authorized_keys'), `${environment} ${pub}\n`, { mode: 0o600 });
   writeFileSync(
     join(dir, 'sshd_config'),

@@ -3,13 +3,14 @@
  * real lifecycle. The build is `buildApp` of @imgext/build; this command turns flags into its
  * options and renders its events. Flag names follow pack's.
  */
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import {
   BuildAppError,
   type BuildBranch,
   type BuildEvent,
   buildApp,
+  checkImageReferences,
   envFileEntries,
   type PlatformEnvSource,
   platformEnv,
@@ -17,6 +18,7 @@ import {
 import { EngineClient } from '@imgext/engine-client';
 import type { PullPolicy } from '@imgext/extender';
 import type { LifecycleEvent } from '@imgext/lifecycle';
+import { MetadataError, type ProjectDescriptor, parseProjectDescriptor } from '@imgext/metadata';
 import type { CommandContext, CommandDefinition, Output } from '../command.js';
 import { isTrustedBuilder, readConfig } from '../config.js';
 import { UsageError } from '../errors.js';
@@ -26,7 +28,8 @@ export type { BuildSummary } from '@imgext/build';
 
 export interface BuildArgs {
   image: string;
-  builder: string;
+  builder?: string;
+  descriptor?: string;
   path?: string;
   runImage?: string;
   env: string[];
@@ -51,8 +54,13 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
       .option('builder', {
         alias: 'B',
         type: 'string',
-        demandOption: true,
-        describe: 'Builder image',
+        describe:
+          "Builder image (default: project.toml's [io.buildpacks] builder, else the config file's default-builder)",
+      })
+      .option('descriptor', {
+        alias: 'd',
+        type: 'string',
+        describe: 'Project descriptor (default: project.toml in the app folder, when there is one)',
       })
       .option('path', {
         alias: 'p',
@@ -84,8 +92,8 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
         describe: 'Start from an empty build cache',
       })
       .option('network', {
-        type: 'string',
-        default: 'none',
+        choices: ['none', 'host'] as const,
+        default: 'none' as const,
         describe: 'Network of the phase containers and extension builds (none or host)',
       })
       .option('trust-builder', {
@@ -114,8 +122,19 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
         return true;
       }) as never,
   handler: async (args, ctx) => {
+    checkReferences(args);
+    const appDir = await appFolder(resolve(ctx.cwd, args.path ?? '.'), args.path);
+    const project = await readDescriptor(args, ctx, appDir);
     const config = await readConfig(ctx.env);
-    const env = await readPlatformEnv(args, ctx);
+    const builder = args.builder ?? project?.builder ?? config.defaultBuilder;
+    if (!builder) {
+      throw new UsageError(
+        `no builder: give --builder, set [io.buildpacks] builder in the project descriptor, or default-builder in the config file (${config.path})`,
+      );
+    }
+    if (!args.builder) checkReferences({ ...args, builder });
+    warnUnsupported(ctx, project);
+    const env = await readPlatformEnv(args, ctx, project);
     const daemonSocket = args.dockerHost ?? ctx.env.IMGEXT_DAEMON_SOCKET;
     const client = await EngineClient.connect({ env: ctx.env });
     try {
@@ -123,8 +142,11 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
         client,
         {
           image: args.image,
-          builder: args.builder,
-          appDir: resolve(ctx.cwd, args.path ?? '.'),
+          builder,
+          appDir,
+          ...(project && (project.include.length > 0 || project.exclude.length > 0)
+            ? { appFiles: { include: project.include, exclude: project.exclude } }
+            : {}),
           ...(args.runImage ? { runImage: args.runImage } : {}),
           platformEnv: env,
           publish: args.publish,
@@ -132,7 +154,7 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
           ...(args.cacheImage ? { cacheImage: args.cacheImage } : {}),
           clearCache: args.clearCache,
           network: args.network,
-          trustBuilder: args.trustBuilder || isTrustedBuilder(config, args.builder),
+          trustBuilder: args.trustBuilder || isTrustedBuilder(config, builder),
           ...(args.lifecycleImage ? { lifecycleImage: args.lifecycleImage } : {}),
           ...(daemonSocket ? { daemonSocket } : {}),
           ...(args.verbose ? { logLevel: 'debug' as const } : {}),
@@ -150,12 +172,92 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
   },
 };
 
-/** --env-file lines, then --env K=V / K (from the environment), as pack reads them. */
+/** Every image reference given, checked before the daemon is asked anything. */
+function checkReferences(args: BuildArgs): void {
+  try {
+    checkImageReferences([
+      ['the image to build', args.image],
+      ['--builder', args.builder],
+      ['--run-image', args.runImage],
+      ['--cache-image', args.cacheImage],
+      ['--lifecycle-image', args.lifecycleImage],
+    ]);
+  } catch (err) {
+    if (err instanceof BuildAppError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * The project descriptor: `--descriptor` (relative to the current folder; it must exist), else
+ * `project.toml` in the app folder when there is one (as pack).
+ */
+async function readDescriptor(
+  args: BuildArgs,
+  ctx: CommandContext,
+  appDir: string,
+): Promise<ProjectDescriptor | undefined> {
+  const path = args.descriptor ? resolve(ctx.cwd, args.descriptor) : join(appDir, 'project.toml');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    if (!args.descriptor && (err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new UsageError(
+      `cannot read --descriptor ${args.descriptor ?? path}: ${(err as Error).message}`,
+    );
+  }
+  try {
+    return parseProjectDescriptor(text, args.descriptor ?? path);
+  } catch (err) {
+    if (err instanceof MetadataError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** The app folder must exist and be a folder (pack's archive paths are not supported). */
+async function appFolder(dir: string, given: string | undefined): Promise<string> {
+  const what = given === undefined ? `the current folder (${dir})` : `--path ${given}`;
+  const info = await stat(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') throw new UsageError(`${what}: no such folder`);
+    throw new UsageError(`${what}: cannot read it (${err.code ?? err.message})`);
+  });
+  if (!info.isDirectory()) {
+    throw new UsageError(`${what} is not a folder: give the app's folder`);
+  }
+  return dir;
+}
+
+/** What the descriptor asks for that imgext does not do (yet), said once, before the build. */
+function warnUnsupported(ctx: CommandContext, project: ProjectDescriptor | undefined): void {
+  if (!project) return;
+  const listed = [...project.pre, ...project.buildpacks, ...project.post].map(
+    (b) => b.id ?? b.uri ?? 'an inline buildpack',
+  );
+  if (listed.length > 0) {
+    ctx.output.warn(
+      `the project descriptor lists buildpacks (${listed.join(', ')}): imgext cannot add buildpacks to a build yet and builds with the builder's order`,
+      { buildpacks: listed },
+    );
+  }
+}
+
+/**
+ * The descriptor's build env, then --env-file lines, then --env K=V / K (from the environment):
+ * later wins, as pack reads them.
+ */
 async function readPlatformEnv(
   args: BuildArgs,
   ctx: CommandContext,
+  project?: ProjectDescriptor,
 ): Promise<Record<string, string>> {
   const sources: PlatformEnvSource[] = [];
+  if (project && Object.keys(project.env).length > 0) {
+    sources.push({
+      entries: Object.entries(project.env).map(([k, v]) => `${k}=${v}`),
+      where: 'the project descriptor',
+    });
+  }
   if (args.envFile) {
     let text: string;
     try {
@@ -254,7 +356,34 @@ function renderLifecycleEvent(output: Output, e: LifecycleEvent): void {
       output.event({
         type: 'phase.end',
         message: `${e.phase} finished in ${seconds(e.durationMs)} (exit code ${e.exitCode})`,
-        data: { phase: e.phase, exitCode: e.exitCode, durationMs: e.durationMs },
+        data: {
+          phase: e.phase,
+          exitCode: e.exitCode,
+          durationMs: e.durationMs,
+          createMs: e.createMs,
+          runMs: e.runMs,
+        },
+      });
+      break;
+    case 'phase-timing':
+      output.event({
+        type: 'phase.timing',
+        message: `${e.phase}: ${e.processMs ?? '?'} ms in the lifecycle binary, container removed in ${e.removeMs} ms (off the critical path)`,
+        data: {
+          phase: e.phase,
+          processMs: e.processMs,
+          inspectMs: e.inspectMs,
+          removeMs: e.removeMs,
+        },
+        detail: true,
+      });
+      break;
+    case 'archive':
+      output.event({
+        type: 'archive',
+        message: `${e.direction === 'in' ? 'copied into' : 'copied out of'} the session: ${e.path} (${e.durationMs} ms)`,
+        data: { direction: e.direction, path: e.path, durationMs: e.durationMs },
+        detail: true,
       });
       break;
     case 'cleanup-failed':
@@ -263,7 +392,48 @@ function renderLifecycleEvent(output: Output, e: LifecycleEvent): void {
         name: e.name,
       });
       break;
+    case 'upload-start':
+      output.event({
+        type: 'upload.start',
+        message: `uploading the app: ${count(e.totalFiles, 'file')}, ${megabytes(e.totalBytes)}${e.excluded > 0 ? ` (${count(e.excluded, 'path')} excluded by the project descriptor)` : ''}`,
+        data: {
+          target: e.target,
+          totalFiles: e.totalFiles,
+          totalBytes: e.totalBytes,
+          excluded: e.excluded,
+        },
+      });
+      break;
+    case 'upload-progress':
+      if (e.files === e.totalFiles && e.bytes === e.totalBytes && e.totalFiles < 1000) break;
+      output.event({
+        type: 'upload.progress',
+        message: `uploading the app: ${e.files}/${e.totalFiles} files, ${megabytes(e.bytes)} of ${megabytes(e.totalBytes)}`,
+        data: {
+          target: e.target,
+          files: e.files,
+          bytes: e.bytes,
+          totalFiles: e.totalFiles,
+          totalBytes: e.totalBytes,
+        },
+      });
+      break;
+    case 'upload-end':
+      output.event({
+        type: 'upload.done',
+        message: `uploaded the app in ${seconds(e.durationMs)}`,
+        data: { target: e.target, files: e.files, bytes: e.bytes, durationMs: e.durationMs },
+      });
+      break;
     case 'resource':
       break;
   }
+}
+
+function count(n: number, what: string): string {
+  return `${n.toLocaleString('en-US')} ${what}${n === 1 ? '' : 's'}`;
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
 }

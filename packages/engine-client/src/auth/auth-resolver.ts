@@ -5,6 +5,7 @@ import {
   readDockerConfig,
 } from '../connection/docker-config.js';
 import { helperGet, helperList } from './credential-helper.js';
+import { CredentialHelperError } from './credential-helper-error.js';
 import { canonicalHost, registryOf, serverAddressOf } from './registry-host.js';
 
 export interface AuthResolverOptions {
@@ -17,8 +18,36 @@ export interface AuthResolverOptions {
 export interface AuthResolver {
   /** Credentials for the registry of an image reference, or undefined when there are none. */
   authFor(ref: string): Promise<RegistryAuth | undefined>;
-  /** Every credential the config knows, keyed by server address (for X-Registry-Config). */
-  allConfigs(): Promise<Record<string, RegistryAuth>>;
+  /**
+   * Every credential the config knows, keyed by server address (for X-Registry-Config). With
+   * `onSkip`, a helper that cannot be run or fails is skipped and reported there (as `docker
+   * build` ignores it) instead of failing the call.
+   */
+  allConfigs(onSkip?: SkipListener): Promise<Record<string, RegistryAuth>>;
+  /**
+   * Credentials only for the registries of `refs` (image references or registry hosts), keyed
+   * by server address: runs only the helpers those registries need. `onSkip` as for allConfigs.
+   */
+  configsFor(refs: string[], onSkip?: SkipListener): Promise<Record<string, RegistryAuth>>;
+}
+
+/** Told about a credential helper that was skipped because it could not be run or failed. */
+export type SkipListener = (error: CredentialHelperError) => void;
+
+/** Runs `step`; a CredentialHelperError goes to `onSkip` when there is one, else is thrown. */
+async function tolerant<T>(
+  step: () => Promise<T>,
+  onSkip: SkipListener | undefined,
+): Promise<T | undefined> {
+  try {
+    return await step();
+  } catch (err) {
+    if (onSkip && err instanceof CredentialHelperError) {
+      onSkip(err);
+      return undefined;
+    }
+    throw err;
+  }
 }
 
 type FileEntry = NonNullable<DockerConfigFile['auths']>[string];
@@ -84,24 +113,37 @@ export function createAuthResolver(opts: AuthResolverOptions = {}): AuthResolver
   return {
     authFor: (ref) => authForHost(config(), registryOf(ref)),
 
-    async allConfigs() {
+    async allConfigs(onSkip) {
       const cfg = config();
       const all: Record<string, RegistryAuth> = {};
       for (const [key, entry] of Object.entries(cfg.auths ?? {})) {
         const auth = fromFileEntry(entry, key);
         if (auth) all[key] = auth;
       }
-      if (cfg.credsStore) {
-        for (const server of await helperList(cfg.credsStore, env)) {
-          const auth = await helperGet(cfg.credsStore, server, env);
+      const store = cfg.credsStore;
+      if (store) {
+        const servers = (await tolerant(() => helperList(store, env), onSkip)) ?? [];
+        for (const server of servers) {
+          const auth = await tolerant(() => helperGet(store, server, env), onSkip);
           if (auth) all[server] = auth;
         }
       }
       for (const [key, helper] of Object.entries(cfg.credHelpers ?? {})) {
-        const auth = await helperGet(helper, serverAddressOf(canonicalHost(key)), env);
+        const server = serverAddressOf(canonicalHost(key));
+        const auth = await tolerant(() => helperGet(helper, server, env), onSkip);
         if (auth) all[key] = auth;
       }
       return all;
+    },
+
+    async configsFor(refs, onSkip) {
+      const cfg = config();
+      const found: Record<string, RegistryAuth> = {};
+      for (const host of new Set(refs.map((ref) => registryOf(ref)))) {
+        const auth = await tolerant(() => authForHost(cfg, host), onSkip);
+        if (auth) found[auth.serveraddress ?? serverAddressOf(host)] = auth;
+      }
+      return found;
     },
   };
 }

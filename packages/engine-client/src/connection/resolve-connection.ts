@@ -5,7 +5,7 @@ import type { EngineClientOptions, ResolvedEndpoint } from '../api.js';
 import { type EndpointDetails, publicEndpoint, resolveEndpoint } from './resolve-endpoint.js';
 import { createSshConnector } from './ssh-connector.js';
 
-/** A pooled, timeout-free HTTP path to the daemon. */
+/** A pooled HTTP path to the daemon: connects are timed, responses are timed per request. */
 export interface Connection {
   endpoint: ResolvedEndpoint;
   dispatcher: Dispatcher;
@@ -15,7 +15,8 @@ export interface Connection {
   close(): Promise<void>;
 }
 
-// Long streams (wait, logs --follow, build, events) may be quiet for hours: no idle timeouts.
+// Long streams (wait, logs --follow, build, events) may be quiet for hours: no idle timeouts;
+// the header timeout is set per request by the transport.
 const NO_TIMEOUTS = { bodyTimeout: 0, headersTimeout: 0 } as const;
 
 /** Opens (lazily: the first request connects) a connection pool for resolved endpoint details. */
@@ -24,6 +25,7 @@ export function connect(
   env: Record<string, string | undefined> = process.env,
 ): Connection {
   const { target, tlsOptions: tls, connections } = details;
+  const timeout = details.connectTimeout;
   let origin = 'http://localhost';
   let pool: Pool;
   let children: Set<ChildProcess> | undefined;
@@ -31,13 +33,19 @@ export function connect(
     pool = new Pool(origin, {
       ...NO_TIMEOUTS,
       connections,
-      connect: { socketPath: target.socketPath },
+      connect: { socketPath: target.socketPath, timeout },
     });
   } else if (target.transport === 'tcp') {
     origin = `${tls ? 'https' : 'http'}://${target.hostname}:${target.port}`;
     const connect = tls
-      ? { ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: tls.verify !== false }
-      : {};
+      ? {
+          ca: tls.ca,
+          cert: tls.cert,
+          key: tls.key,
+          rejectUnauthorized: tls.verify !== false,
+          timeout,
+        }
+      : { timeout };
     pool = new Pool(origin, { ...NO_TIMEOUTS, connections, connect });
   } else {
     const ssh = createSshConnector(target, details.ssh, env);

@@ -19,6 +19,22 @@ export interface EndpointDetails extends ResolvedEndpoint {
   context: string | undefined;
   ssh: SshOptions;
   connections: number;
+  /** Milliseconds to open a connection; 0 waits forever. */
+  connectTimeout: number;
+}
+
+/** Default connect timeout (ms). */
+export const DEFAULT_CONNECT_TIMEOUT = 10_000;
+/** Default response-header timeout (ms) for requests that are not long streams. */
+export const DEFAULT_HEADERS_TIMEOUT = 60_000;
+
+/** A timeout option in ms: a non-negative integer, 0 meaning none. */
+export function timeoutOption(value: number | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new EndpointConfigError(`timeouts.${name} must be a non-negative integer (milliseconds)`);
+  }
+  return value;
 }
 
 type Env = Record<string, string | undefined>;
@@ -101,6 +117,7 @@ export function resolveEndpoint(opts: EngineClientOptions = {}): EndpointDetails
     context: choice.contextName,
     ssh: opts.ssh ?? {},
     connections,
+    connectTimeout: timeoutOption(opts.timeouts?.connect, 'connect', DEFAULT_CONNECT_TIMEOUT),
   };
 }
 
