@@ -5,7 +5,7 @@
  * the daemon socket is mounted and fail. The lifecycle image is made locally from
  * $IMGEXT_LIFECYCLE_DIR as `buildpacksio/lifecycle:<version>` (Docker Hub cannot be reached).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
@@ -96,13 +96,16 @@ async function build(name: string, builder: string, extra: string[], env = proce
       .filter((l) => l.type === 'phase.start')
       .map((l) => [String(l.phase), String(l.image)]),
   );
-  return { image, run, phaseImages };
+  return { image, app, run, phaseImages };
 }
 
 describe('untrusted builders', () => {
   it(`by default the analyzer, restorer and exporter run in buildpacksio/lifecycle:<version>, never in the builder`, async () => {
     expect(lifecycleImage).toBe(`buildpacksio/lifecycle:${lifecycleVersion()}`);
-    const { image, run, phaseImages } = await build('default', hostile, []);
+    const { image, app, run, phaseImages } = await build('default', hostile, []);
+    // A folder of mode 0700 (mkdtemp's): the CNB user still enters /workspace, podman too (its
+    // volume root takes the owner and mode of the archive's top entry).
+    expect((await stat(app)).mode & 0o777).toBe(0o700);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).not.toContain('HOSTILE');
     for (const phase of ['analyzer', 'restorer', 'exporter'])

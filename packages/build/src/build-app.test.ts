@@ -98,7 +98,8 @@ describe('buildApp', () => {
       e.type === 'extender' && e.event.type === 'extension.applied' ? [e.event.extension] : [],
     );
     expect(applied.sort()).toEqual(['imgext-samples/build-tool', 'imgext-samples/run-tool']);
-    const filters = { label: [SESSION_LABEL] };
+    // This build's session only: other builds share the engine.
+    const filters = { label: [SESSION_LABEL, `io.imgext.build=${image}`] };
     expect(await client.containers.list({ all: true, filters })).toEqual([]);
     expect(await client.volumes.list({ filters })).toEqual([]);
   });

@@ -1,5 +1,11 @@
 /** The run branch: applies the run Dockerfiles and streams the OCI layout into the layers volume. */
-import { type ExtendOptions, type ExtendResult, extend, tarPackSink } from '@imgext/extender';
+import {
+  type ExtendOptions,
+  type ExtendResult,
+  ensureImage,
+  extend,
+  tarPackSink,
+} from '@imgext/extender';
 import type { LifecycleSession, Owner } from '@imgext/lifecycle';
 import { PATHS } from '@imgext/lifecycle';
 import type { Analyzed } from '@imgext/metadata';
@@ -17,6 +23,13 @@ export async function extendRunImage(
 ): Promise<ExtendResult> {
   const baseImage = analyzedBefore.runImage?.reference ?? analyzedBefore.runImage?.image;
   if (!baseImage) throw new BuildAppError('ERR_NO_RUN_IMAGE', 'the analyzer recorded no run image');
+  // The analyzer names the run image by its registry digest under --publish; the daemon may not
+  // know it by that name (podman records the digest of its own manifest, not of the one pushed),
+  // so it is pulled by digest when missing, as the pull policy allows.
+  await ensureImage(base.engine, baseImage, base.pullPolicy ?? 'if-not-present', {
+    signal,
+    ...(base.onEvent ? { onEvent: base.onEvent } : {}),
+  });
   const upload = session.openUpload(PATHS.layers, signal);
   try {
     const result = await extend({

@@ -132,7 +132,12 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
         `no builder: give --builder, set [io.buildpacks] builder in the project descriptor, or default-builder in the config file (${config.path})`,
       );
     }
-    if (!args.builder) checkReferences({ ...args, builder });
+    if (!args.builder) {
+      const from = project?.builder
+        ? "the project descriptor's [io.buildpacks] builder"
+        : `default-builder of the config file ${config.path}`;
+      checkBuilderReference(from, builder);
+    }
     warnUnsupported(ctx, project);
     const env = await readPlatformEnv(args, ctx, project);
     const daemonSocket = args.dockerHost ?? ctx.env.IMGEXT_DAEMON_SOCKET;
@@ -182,6 +187,16 @@ function checkReferences(args: BuildArgs): void {
       ['--cache-image', args.cacheImage],
       ['--lifecycle-image', args.lifecycleImage],
     ]);
+  } catch (err) {
+    if (err instanceof BuildAppError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** A builder not given by --builder, checked naming where it came from. */
+function checkBuilderReference(from: string, builder: string): void {
+  try {
+    checkImageReferences([[from, builder]]);
   } catch (err) {
     if (err instanceof BuildAppError) throw new UsageError(err.message);
     throw err;
