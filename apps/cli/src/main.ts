@@ -41,19 +41,43 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
   let exitCode = EXIT_OK;
   let handled = false;
 
-  const parser: Argv<GlobalArgs> = yargs()
-    .scriptName('imgext')
-    .usage('$0 <command> [options]')
-    .option('json', {
-      type: 'boolean',
-      default: false,
-      describe: 'Machine-readable JSON lines on stdout',
-    })
-    .option('verbose', {
-      type: 'boolean',
-      default: false,
-      describe: 'More detail, lifecycle debug logs',
-    })
+  const parser: Argv<GlobalArgs> = (
+    yargs()
+      .scriptName('imgext')
+      .usage('$0 <command> [options]')
+      .option('json', {
+        type: 'boolean',
+        default: false,
+        describe: 'Machine-readable JSON lines on stdout',
+      })
+      .option('verbose', {
+        alias: 'v',
+        type: 'boolean',
+        default: false,
+        describe: 'More detail, lifecycle debug logs',
+      })
+      .option('quiet', {
+        alias: 'q',
+        type: 'boolean',
+        default: false,
+        describe: 'Only warnings, errors and the result (no progress, no phase logs)',
+      })
+      .option('host', {
+        alias: 'H',
+        type: 'string',
+        describe: "The engine's address (overrides DOCKER_HOST and the docker context)",
+      })
+      .option('color', {
+        type: 'boolean',
+        default: true,
+        describe: 'Colour codes of the phase logs (--no-color strips them)',
+      })
+      .option('force-color', {
+        type: 'boolean',
+        default: false,
+        describe: 'Keep colour codes even when stdout is not a terminal (never in --json)',
+      }) as unknown as Argv<GlobalArgs>
+  )
     .strict()
     .demandCommand(1, 'Name a command.')
     .recommendCommands()
@@ -74,9 +98,14 @@ export async function main(argv: string[], opts: MainOptions = {}): Promise<numb
       handler: async (args) => {
         handled = true;
         const a = args as unknown as GlobalArgs & { timestamps?: boolean };
+        if (a.quiet && a.verbose) throw new UsageError('--quiet and --verbose exclude each other');
         const output = createOutput(streams, {
           json: a.json,
           verbose: a.verbose,
+          quiet: a.quiet,
+          // As pack: colour when stdout is a terminal, --force-color, never with --no-color.
+          color:
+            a.color && (a.forceColor || (streams.stdout as { isTTY?: boolean }).isTTY === true),
           timestamps: a.timestamps ?? false,
         });
         const ctx: CommandContext = {

@@ -13,6 +13,10 @@ export interface OutputOptions {
   json: boolean;
   verbose: boolean;
   timestamps?: boolean;
+  /** Only warnings and the result. */
+  quiet?: boolean;
+  /** Keep the colour codes of log text (never in JSON). Default false. */
+  color?: boolean;
   /** Milliseconds since start, for the elapsed prefix. */
   now?: () => number;
 }
@@ -31,25 +35,52 @@ export function createOutput(streams: Streams, opts: OutputOptions): Output {
     streams.stdout.write(`${JSON.stringify(stamped)}\n`);
   };
 
+  const quiet = opts.quiet === true;
   if (opts.json) {
     return {
-      event: (e: CliEvent) => jsonLine({ type: e.type, message: e.message, ...(e.data ?? {}) }),
+      event: (e: CliEvent) => {
+        if (quiet) return;
+        jsonLine({ type: e.type, message: e.message, ...(e.data ?? {}) });
+      },
       warn: (message, data) => jsonLine({ type: 'warning', message, ...(data ?? {}) }),
       result: (value) => jsonLine(value),
-      log: (prefix, text) => jsonLine({ type: 'log', source: prefix, text }),
+      log: (prefix, text) => {
+        if (quiet) return;
+        jsonLine({ type: 'log', source: prefix, text: stripAnsi(text) });
+      },
     };
   }
+  const logText = opts.color ? (t: string) => t : stripAnsi;
   return {
     event: (e) => {
-      if (e.detail && !opts.verbose) return;
+      if (quiet || (e.detail && !opts.verbose)) return;
       streams.stderr.write(`${stamp()}${elapsed()} ${e.message}\n`);
     },
     warn: (message) => streams.stderr.write(`${stamp()}warning: ${message}\n`),
     result: (_value, human) => streams.stdout.write(human.endsWith('\n') ? human : `${human}\n`),
     log: (prefix, text) => {
-      for (const line of text.split('\n')) {
+      if (quiet) return;
+      for (const line of logText(text).split('\n')) {
         if (line.length > 0) streams.stderr.write(`${stamp()}[${prefix}] ${line}\n`);
       }
     },
   };
+}
+
+// CSI sequences (colours, cursor moves), OSC sequences (titles, links) and other two-character
+// escapes of terminal output. Built from strings: a regex literal with ESC trips the linter.
+const ESC = '\u001b';
+const BEL = '\u0007';
+const ANSI = new RegExp(
+  [
+    `${ESC}\\[[0-?]*[ -/]*[@-~]`,
+    `${ESC}\\][^${BEL}${ESC}]*(?:${BEL}|${ESC}\\\\)`,
+    `${ESC}[@-Z\\\\-_]`,
+  ].join('|'),
+  'g',
+);
+
+/** Text without its terminal escape sequences. */
+export function stripAnsi(text: string): string {
+  return text.includes(ESC) ? text.replace(ANSI, '') : text;
 }

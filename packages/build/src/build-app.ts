@@ -4,7 +4,7 @@
  * The phases run in containers (LifecycleSession); extension Dockerfiles are applied by the
  * daemon's build API (@imgext/extender). See docs/build-flow.md.
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -32,7 +32,7 @@ import {
   PATHS,
   restorerArgs,
 } from '@imgext/lifecycle';
-import { negotiatePlatformApi, parseAnalyzed, parseGroup } from '@imgext/metadata';
+import { negotiatePlatformApi, parseAnalyzed, parseGroup, parseToml } from '@imgext/metadata';
 import { readAnalyzed, withExtend, writeAnalyzed } from './analyzed-file.js';
 import { type AppFiles, appFilterFor } from './app-files.js';
 import { BuildAppError } from './build-error.js';
@@ -79,6 +79,34 @@ export interface BuildOptions {
   appFiles?: AppFiles;
   /** `-log-level` of every phase. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** More names of the built image (pack's `--tag`), exported (and pushed) with it. */
+  tags?: string[];
+  /** The image's default process type (pack's `--default-process`). */
+  defaultProcess?: string;
+  /** Mounts of the build phase only (pack's `--volume`); pack's default is read-only. */
+  volumes?: BuildVolume[];
+  /** Reuse the layers of this image (pack's `--previous-image`); the result is `image`. */
+  previousImage?: string;
+  /** The image's creation time, seconds since the epoch (SOURCE_DATE_EPOCH of the exporter). */
+  creationTime?: number;
+  /** The CNB user and group of the build (CNB_USER_ID/CNB_GROUP_ID); default the builder's. */
+  uid?: number;
+  gid?: number;
+  /** Registries the lifecycle may reach over plain http (CNB_INSECURE_REGISTRIES). */
+  insecureRegistries?: string[];
+  /** The lifecycle's own output without colour codes (CNB_NO_COLOR). */
+  noColor?: boolean;
+  /** Copy the exporter's report.toml into this local folder. */
+  reportOutputDir?: string;
+  /** Copy the build's SBOM files (/layers/sbom) into this local folder. */
+  sbomOutputDir?: string;
+}
+
+/** A host path (or volume name) mounted into the build phase's container. */
+export interface BuildVolume {
+  source: string;
+  target: string;
+  readOnly: boolean;
 }
 
 export interface BuildAppOptions {
@@ -103,7 +131,11 @@ export async function buildApp(
   const builder = await findBuilder(client, options.builder, pullPolicy, signal);
   const md = builderMetadata(builder, options.builder);
   const platformApi = negotiatePlatformApi(md.platformApis);
-  const owner = cnbUser(builder, options.builder);
+  const builderOwner = cnbUser(builder, options.builder);
+  const owner = {
+    uid: options.uid ?? builderOwner.uid,
+    gid: options.gid ?? builderOwner.gid,
+  };
   emit({
     type: 'build-start',
     image: options.image,
@@ -177,12 +209,28 @@ export async function buildApp(
     // Given explicitly, as pack does: a lifecycle image has no /cnb/run.toml to read it from.
     const runImage = options.runImage ?? md.runImages[0]?.image;
     // As pack: the analyzer and exporter read the run image from its registry too.
-    const registryEnv = publish
-      ? await registryAuthEnv(client, [options.image, runImage, options.cacheImage])
-      : {};
+    const registryEnv: Record<string, string> = {
+      ...(publish
+        ? await registryAuthEnv(client, [
+            options.image,
+            ...(options.tags ?? []),
+            runImage,
+            options.cacheImage,
+            options.previousImage,
+          ])
+        : {}),
+      ...(options.insecureRegistries?.length
+        ? { CNB_INSECURE_REGISTRIES: options.insecureRegistries.join(',') }
+        : {}),
+      ...(options.noColor ? { CNB_NO_COLOR: 'true' } : {}),
+    };
+    const phaseEnv: Record<string, string> = options.noColor ? { CNB_NO_COLOR: 'true' } : {};
     // The next phase's container is made while the current one runs (preparePhase): its
     // create/attach round trips leave the critical path.
-    const detector = session.preparePhase('detector', detectorArgs(common), { signal });
+    const detector = session.preparePhase('detector', detectorArgs(common), {
+      env: phaseEnv,
+      signal,
+    });
     // The analyzer reads neither /workspace nor /platform: the app travels while it runs.
     await runSchedule(
       [
@@ -206,6 +254,8 @@ export async function buildApp(
                 daemon,
                 launchCache: daemon,
                 ...(runImage ? { runImage } : {}),
+                ...(options.previousImage ? { previousImage: options.previousImage } : {}),
+                ...(options.tags?.length ? { tags: options.tags } : {}),
               }),
               { env: registryEnv, signal: s },
             );
@@ -294,8 +344,18 @@ export async function buildApp(
         cache: !options.cacheImage,
         launchCache: daemon,
         ...cacheImage,
+        ...(options.tags?.length ? { tags: options.tags } : {}),
+        ...(options.defaultProcess ? { processType: options.defaultProcess } : {}),
       }),
-      { env: registryEnv, signal },
+      {
+        env: {
+          ...registryEnv,
+          ...(options.creationTime !== undefined
+            ? { SOURCE_DATE_EPOCH: String(options.creationTime) }
+            : {}),
+        },
+        signal,
+      },
     );
     const results = await runSchedule(
       [
@@ -318,7 +378,17 @@ export async function buildApp(
           run: (s, deps) => {
             const extended = deps['extend-build'] as ExtendResult | undefined;
             const image = extended && extended.applied.length > 0 ? extended.imageId : builder.Id;
-            return session.runPhase('builder', builderArgs(common), { image, signal: s });
+            return session.runPhase('builder', builderArgs(common), {
+              image,
+              env: phaseEnv,
+              mounts: (options.volumes ?? []).map((v) => ({
+                Type: 'bind' as const,
+                Source: v.source,
+                Target: v.target,
+                ReadOnly: v.readOnly,
+              })),
+              signal: s,
+            });
           },
         },
         {
@@ -336,6 +406,14 @@ export async function buildApp(
       await writeAnalyzed(session, withExtend(await readAnalyzed(session, signal), true), signal);
     }
     await exporter.start();
+    // The exporter's report names the pushed manifest's digest (pack prints it too).
+    const digest = publish ? await reportedDigest(session, signal) : undefined;
+    if (options.reportOutputDir) {
+      await copyOutTo(session, '/layers/report.toml', options.reportOutputDir, signal);
+    }
+    if (options.sbomOutputDir) {
+      await copyOutTo(session, '/layers/sbom', options.sbomOutputDir, signal);
+    }
     const summary = await summarizeBuild(client, {
       image: options.image,
       publish,
@@ -344,6 +422,8 @@ export async function buildApp(
       buildExtended: results['extend-build'] as ExtendResult | undefined,
       runExtended,
       durationMs: Math.round(performance.now() - started),
+      ...(digest ? { digest } : {}),
+      ...(options.tags?.length ? { tags: options.tags } : {}),
     });
     succeeded = true;
     return summary;
@@ -370,7 +450,17 @@ function checkOptions(options: BuildOptions, network: string): void {
     ['runImage', options.runImage],
     ['cacheImage', options.cacheImage],
     ['lifecycleImage', options.lifecycleImage],
+    ['previousImage', options.previousImage],
+    ...(options.tags ?? []).map((t): [string, string] => ['tags', t]),
   ]);
+  for (const v of options.volumes ?? []) {
+    if (!v.target.startsWith('/')) {
+      throw new BuildAppError(
+        'ERR_INVALID_OPTION',
+        `volume ${v.source}:${v.target}: the target must be an absolute path`,
+      );
+    }
+  }
 }
 
 /**
@@ -386,6 +476,30 @@ export function checkImageReferences(refs: Array<[string, string | undefined]>):
       if (!(err instanceof InvalidReferenceError)) throw err;
       throw new BuildAppError('ERR_INVALID_REFERENCE', `${where}: ${err.message}`, { cause: err });
     }
+  }
+}
+
+/** `[image] digest` of the exporter's report.toml, when it wrote one. */
+async function reportedDigest(
+  session: LifecycleSession,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  const text = await session.readFile('/layers/report.toml', signal);
+  if (!text) return undefined;
+  const image = parseToml(text, 'report.toml').image as { digest?: unknown } | undefined;
+  return typeof image?.digest === 'string' ? image.digest : undefined;
+}
+
+/** Copies `path` of the session into the local folder `dir` (made when missing). */
+async function copyOutTo(
+  session: LifecycleSession,
+  path: string,
+  dir: string,
+  signal: AbortSignal,
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  if (!(await session.copyOut(path, dir, signal))) {
+    throw new BuildAppError('ERR_NO_OUTPUT', `the build wrote no ${path} to copy into ${dir}`);
   }
 }
 

@@ -56,6 +56,8 @@ export interface RunPhaseOptions {
   image?: string;
   /** Extra environment for this phase (e.g. CNB_REGISTRY_AUTH for a publishing exporter). */
   env?: Record<string, string>;
+  /** More mounts for this phase (pack's `--volume`, for the builder). */
+  mounts?: MountSpec[];
   signal?: AbortSignal;
 }
 
@@ -374,7 +376,7 @@ export class LifecycleSession {
     ) {
       env.CNB_EXPERIMENTAL_MODE = 'warn';
     }
-    const mounts: MountSpec[] = [...this.#sessionMounts()];
+    const mounts: MountSpec[] = [...this.#sessionMounts(), ...(opts.mounts ?? [])];
     if (traits.daemon) {
       if (this.#opts.cacheVolume)
         mounts.push({ Type: 'volume', Source: this.#opts.cacheVolume, Target: PATHS.cache });

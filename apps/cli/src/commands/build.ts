@@ -21,8 +21,10 @@ import type { LifecycleEvent } from '@imgext/lifecycle';
 import { MetadataError, type ProjectDescriptor, parseProjectDescriptor } from '@imgext/metadata';
 import type { CommandContext, CommandDefinition, Output } from '../command.js';
 import { isTrustedBuilder, readConfig } from '../config.js';
+import { engineOptions } from '../engine-options.js';
 import { UsageError } from '../errors.js';
 import { renderExtenderEvent } from '../render/extender-events.js';
+import { dockerHostSocket, parseCreationTime, parseVolume } from './build-flag-values.js';
 
 export type { BuildSummary } from '@imgext/build';
 
@@ -33,7 +35,19 @@ export interface BuildArgs {
   path?: string;
   runImage?: string;
   env: string[];
-  envFile?: string;
+  envFile: string[];
+  tag: string[];
+  defaultProcess?: string;
+  volume: string[];
+  previousImage?: string;
+  creationTime?: string;
+  uid?: number;
+  gid?: number;
+  sbomOutputDir?: string;
+  reportOutputDir?: string;
+  insecureRegistry: string[];
+  buildpack: string[];
+  extension: string[];
   publish: boolean;
   pullPolicy: PullPolicy;
   cacheImage?: string;
@@ -75,7 +89,75 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
         default: [] as string[],
         describe: 'Build-time env K=V (or K, taken from the environment); repeatable',
       })
-      .option('env-file', { type: 'string', describe: 'File of K=V lines for the build env' })
+      .option('env-file', {
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe: 'File of K=V lines for the build env; repeatable (later files win)',
+      })
+      .option('tag', {
+        alias: 't',
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe: 'More names of the built image (pushed too with --publish); repeatable',
+      })
+      .option('default-process', {
+        alias: 'D',
+        type: 'string',
+        describe: "The image's default process type",
+      })
+      .option('volume', {
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe:
+          'Mount into the build phase: <host path>:<target path>[:ro|rw] (default ro); repeatable',
+      })
+      .option('previous-image', {
+        type: 'string',
+        describe: 'Reuse the layers of this image; the result is <image>',
+      })
+      .option('creation-time', {
+        type: 'string',
+        describe:
+          'The image\'s creation time: "now" or seconds since the epoch (default: 1980-01-01, reproducible)',
+      })
+      .option('uid', {
+        type: 'number',
+        describe: "CNB user ID of the build (default: the builder's)",
+      })
+      .option('gid', {
+        type: 'number',
+        describe: "CNB group ID of the build (default: the builder's)",
+      })
+      .option('sbom-output-dir', {
+        type: 'string',
+        describe: "Copy the build's SBOM files (/layers/sbom) into this folder",
+      })
+      .option('report-output-dir', {
+        type: 'string',
+        describe: "Copy the exporter's report.toml into this folder",
+      })
+      .option('insecure-registry', {
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe: 'A registry the lifecycle may reach over plain http; repeatable',
+      })
+      .option('buildpack', {
+        alias: 'b',
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe: "Not supported yet: imgext builds with the builder's order",
+      })
+      .option('extension', {
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe: "Not supported yet: imgext builds with the builder's order-extensions",
+      })
       .option('publish', { type: 'boolean', default: false, describe: 'Export to a registry' })
       .option('pull-policy', {
         choices: ['always', 'if-not-present', 'never'] as const,
@@ -110,7 +192,7 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
       .option('docker-host', {
         type: 'string',
         describe:
-          "The daemon's socket path on its own host, for the phases (default: see docs/cli.md)",
+          "The daemon address handed to the phases that get the daemon: its unix socket path on the daemon's host, or inherit (DOCKER_HOST); default: see docs/cli.md",
       })
       .option('timestamps', {
         type: 'boolean',
@@ -119,6 +201,22 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
       })
       .check((a) => {
         if (a.cacheImage && !a.publish) throw new UsageError('--cache-image needs --publish');
+        for (const flag of ['uid', 'gid'] as const) {
+          const id = a[flag];
+          if (id !== undefined && !(Number.isInteger(id) && id >= 0)) {
+            throw new UsageError(`--${flag} must be a whole number >= 0`);
+          }
+        }
+        for (const [flag, given] of [
+          ['--buildpack', a.buildpack],
+          ['--extension', a.extension],
+        ] as const) {
+          if (given.length > 0) {
+            throw new UsageError(
+              `${flag} ${given.join(', ')}: imgext cannot add buildpacks or extensions to a build yet; it builds with the builder's order (see docs/cli.md)`,
+            );
+          }
+        }
         return true;
       }) as never,
   handler: async (args, ctx) => {
@@ -140,8 +238,14 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
     }
     warnUnsupported(ctx, project);
     const env = await readPlatformEnv(args, ctx, project);
-    const daemonSocket = args.dockerHost ?? ctx.env.IMGEXT_DAEMON_SOCKET;
-    const client = await EngineClient.connect({ env: ctx.env });
+    const volumes = args.volume.map(parseVolume);
+    const creationTime =
+      args.creationTime !== undefined ? parseCreationTime(args.creationTime) : undefined;
+    const daemonSocket = dockerHostSocket(args.dockerHost, ctx.env) ?? ctx.env.IMGEXT_DAEMON_SOCKET;
+    const outDir = (dir: string | undefined) => (dir ? resolve(ctx.cwd, dir) : undefined);
+    const reportOutputDir = outDir(args.reportOutputDir);
+    const sbomOutputDir = outDir(args.sbomOutputDir);
+    const client = await EngineClient.connect(engineOptions(args, ctx));
     try {
       const summary = await buildApp(
         client,
@@ -163,12 +267,29 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
           ...(args.lifecycleImage ? { lifecycleImage: args.lifecycleImage } : {}),
           ...(daemonSocket ? { daemonSocket } : {}),
           ...(args.verbose ? { logLevel: 'debug' as const } : {}),
+          ...(args.tag.length > 0 ? { tags: args.tag } : {}),
+          ...(args.defaultProcess ? { defaultProcess: args.defaultProcess } : {}),
+          ...(volumes.length > 0 ? { volumes } : {}),
+          ...(args.previousImage ? { previousImage: args.previousImage } : {}),
+          ...(creationTime !== undefined ? { creationTime } : {}),
+          ...(args.uid !== undefined ? { uid: args.uid } : {}),
+          ...(args.gid !== undefined ? { gid: args.gid } : {}),
+          ...(args.insecureRegistry.length > 0
+            ? { insecureRegistries: args.insecureRegistry }
+            : {}),
+          ...(args.color && !args.json ? {} : { noColor: true }),
+          ...(reportOutputDir ? { reportOutputDir } : {}),
+          ...(sbomOutputDir ? { sbomOutputDir } : {}),
         },
         { signal: ctx.signal, onEvent: (e) => renderBuildEvent(ctx.output, e) },
       );
       ctx.output.result(
         { type: 'result', ...summary },
-        `Successfully built image ${summary.image}${summary.imageId ? ` (${summary.imageId})` : ''}`,
+        [
+          `Successfully built image ${summary.image}${summary.imageId ? ` (${summary.imageId})` : ''}`,
+          ...(summary.digest ? [`Pushed ${summary.image}@${summary.digest}`] : []),
+          ...(summary.tags ?? []).map((t) => `Also tagged ${t}`),
+        ].join('\n'),
       );
       return 0;
     } finally {
@@ -186,6 +307,8 @@ function checkReferences(args: BuildArgs): void {
       ['--run-image', args.runImage],
       ['--cache-image', args.cacheImage],
       ['--lifecycle-image', args.lifecycleImage],
+      ['--previous-image', args.previousImage],
+      ...args.tag.map((t): [string, string] => ['--tag', t]),
     ]);
   } catch (err) {
     if (err instanceof BuildAppError) throw new UsageError(err.message);
@@ -273,14 +396,14 @@ async function readPlatformEnv(
       where: 'the project descriptor',
     });
   }
-  if (args.envFile) {
+  for (const file of args.envFile) {
     let text: string;
     try {
-      text = await readFile(resolve(ctx.cwd, args.envFile), 'utf8');
+      text = await readFile(resolve(ctx.cwd, file), 'utf8');
     } catch (err) {
-      throw new UsageError(`cannot read --env-file ${args.envFile}: ${(err as Error).message}`);
+      throw new UsageError(`cannot read --env-file ${file}: ${(err as Error).message}`);
     }
-    sources.push({ entries: envFileEntries(text), where: args.envFile });
+    sources.push({ entries: envFileEntries(text), where: file });
   }
   sources.push({ entries: args.env, where: '--env' });
   try {

@@ -7,6 +7,7 @@ import { type BuilderInspection, inspectBuilder } from '@imgext/build';
 import { EngineClient } from '@imgext/engine-client';
 import type { PullPolicy } from '@imgext/extender';
 import type { CommandDefinition } from '../command.js';
+import { engineOptions } from '../engine-options.js';
 import { table } from '../render/table.js';
 
 export interface BuilderInspectArgs {
@@ -30,7 +31,7 @@ export const builderCommand: CommandDefinition<BuilderInspectArgs> = {
         describe: 'When to pull the builder',
       }) as never,
   handler: async (args, ctx) => {
-    const client = new EngineClient({ env: ctx.env });
+    const client = new EngineClient(engineOptions(args, ctx));
     try {
       const info = await inspectBuilder(client, args.builder, {
         pullPolicy: args.pullPolicy,

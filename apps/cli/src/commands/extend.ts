@@ -12,6 +12,7 @@ import {
 } from '@imgext/extender';
 import { parseGroup } from '@imgext/metadata';
 import type { CommandDefinition } from '../command.js';
+import { engineOptions } from '../engine-options.js';
 import { UsageError } from '../errors.js';
 import { renderExtenderEvent } from '../render/extender-events.js';
 
@@ -71,10 +72,6 @@ export const extendCommand: CommandDefinition<ExtendArgs> = {
         choices: ['always', 'if-not-present', 'never'] as const,
         default: 'if-not-present' as const,
         describe: 'Pulling a run image an extension switches to',
-      })
-      .option('host', {
-        type: 'string',
-        describe: 'Engine address (overrides DOCKER_HOST)',
       }) as never, // yargs types dashed options by their dashed names; ExtendArgs has the camelCase ones
   handler: async (args, ctx) => {
     if (args.layout && args.kind !== 'run')
@@ -90,7 +87,7 @@ export const extendCommand: CommandDefinition<ExtendArgs> = {
           (e) => e.id,
         )
       : undefined;
-    const engine = new EngineClient({ env: ctx.env, ...(args.host ? { host: args.host } : {}) });
+    const engine = new EngineClient(engineOptions(args, ctx));
     // Held until tagged: a concurrent extend moving the same cache tag cannot remove it first.
     const images = new ExtendSession(engine, `extend-${randomBytes(6).toString('hex')}`, {
       onCleanupFailed: ({ what, message }) =>

@@ -1,14 +1,14 @@
 /** `imgext info`: which engine imgext talks to, how, and what it is. */
 import { EngineClient } from '@imgext/engine-client';
 import type { CommandDefinition } from '../command.js';
+import { engineOptions } from '../engine-options.js';
 
-export const info: CommandDefinition<{ host?: string }> = {
+export const info: CommandDefinition<object> = {
   command: 'info',
   describe: 'Show the container engine imgext uses (endpoint, API version, image store)',
-  builder: (y) =>
-    y.option('host', { type: 'string', describe: 'Engine address (overrides DOCKER_HOST)' }),
+  builder: (y) => y,
   handler: async (args, ctx) => {
-    const engine = new EngineClient({ env: ctx.env, ...(args.host ? { host: args.host } : {}) });
+    const engine = new EngineClient(engineOptions(args, ctx));
     try {
       const [version, info] = await Promise.all([
         engine.version({ signal: ctx.signal }),

@@ -6,6 +6,7 @@
 import { type ImageInspection, inspectImage } from '@imgext/build';
 import { EngineClient } from '@imgext/engine-client';
 import type { CommandDefinition } from '../command.js';
+import { engineOptions } from '../engine-options.js';
 import { table } from '../render/table.js';
 
 export interface InspectArgs {
@@ -26,7 +27,7 @@ export const inspectCommand: CommandDefinition<InspectArgs> = {
         describe: 'Read the image from its registry instead of the daemon',
       }) as never,
   handler: async (args, ctx) => {
-    const client = new EngineClient({ env: ctx.env });
+    const client = new EngineClient(engineOptions(args, ctx));
     try {
       const info = await inspectImage(client, args.image, {
         registry: args.registry,

@@ -7,6 +7,7 @@ import { type RebaseEvent, rebaseImage } from '@imgext/build';
 import { EngineClient } from '@imgext/engine-client';
 import type { PullPolicy } from '@imgext/extender';
 import type { CommandDefinition, Output } from '../command.js';
+import { engineOptions } from '../engine-options.js';
 
 export interface RebaseArgs {
   image: string;
@@ -59,7 +60,7 @@ export const rebaseCommand: CommandDefinition<RebaseArgs> = {
       }) as never,
   handler: async (args, ctx) => {
     const daemonSocket = args.dockerHost ?? ctx.env.IMGEXT_DAEMON_SOCKET;
-    const client = await EngineClient.connect({ env: ctx.env });
+    const client = await EngineClient.connect(engineOptions(args, ctx));
     try {
       const summary = await rebaseImage(
         client,
