@@ -196,8 +196,9 @@ describe('imgext build: pack flags', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('docker-content-digest')).toBe(printed);
     }
-    // Another name, the first image as the previous one: its app layer is reused, not added.
-    const next = made.image(`${registry}/imgext-test/pack-flags-pub-next:latest`);
+    // New names (the registry outlives the test), the first image as the previous one: its app layer is reused, not added.
+    const run36 = Date.now().toString(36);
+    const next = made.image(`${registry}/imgext-test/pack-flags-pub-next-${run36}:latest`);
     const again = await build(next, [
       '--publish',
       '--run-image',
@@ -207,7 +208,8 @@ describe('imgext build: pack flags', () => {
     ]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain("Reusing layer 'imgext-samples/hello:hello'");
-    const without = made.image(`${registry}/imgext-test/pack-flags-pub-fresh:latest`);
+    // A name never pushed before: no previous image to reuse.
+    const without = made.image(`${registry}/imgext-test/pack-flags-pub-fresh-${run36}:latest`);
     const fresh = await build(without, ['--publish', '--run-image', runImage]);
     expect(fresh.code, fresh.stderr).toBe(0);
     expect(fresh.stderr).toContain("Adding layer 'imgext-samples/hello:hello'");
