@@ -5,7 +5,7 @@
  * mounted volume, prints a coloured line and declares a second process) shows what the build
  * phase saw.
  */
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
