@@ -90,7 +90,7 @@ const builderLog = (lines: Array<Record<string, unknown>>) =>
 describe('imgext build: pack flags', () => {
   const first = made.image('imgext-test/pack-flags:latest');
 
-  it('-t, -D, --creation-time, --uid/--gid, --volume, --env-file (twice), bare --env, --report-output-dir, --sbom-output-dir, colours stripped in --json', async () => {
+  it('-t, -D, --creation-time, --uid/--gid, --volume, --env-file (twice), bare --env, --insecure-registry, --report-output-dir, --sbom-output-dir, colours stripped in --json', async () => {
     const extra1 = made.image('imgext-test/pack-flags-extra:one');
     const extra2 = made.image('imgext-test/pack-flags-extra:two');
     const volume = join(scratch, 'volume');
@@ -114,6 +114,7 @@ describe('imgext build: pack flags', () => {
         ...['--env-file', envA, '--env-file', envB],
         ...['--env', 'BARE_SET', '--env', 'BARE_UNSET'],
         ...['--report-output-dir', report, '--sbom-output-dir', sbom],
+        ...['--insecure-registry', '127.0.0.1:5999', '--insecure-registry', 'registry.test:5000'],
       ],
       { ...process.env, BARE_SET: 'yes', BARE_UNSET: undefined },
     );
@@ -137,6 +138,21 @@ describe('imgext build: pack flags', () => {
     expect(log).toContain('probe red');
     expect(run.stdout).not.toContain('\\u001b');
     expect(run.stdout).not.toContain(ESC);
+    // What each phase was handed (names of env variables only; JSON has no colour: CNB_NO_COLOR).
+    const started = Object.fromEntries(
+      run.lines.filter((l) => l.type === 'phase.start').map((l) => [String(l.phase), l]),
+    );
+    for (const phase of ['analyzer', 'restorer', 'exporter']) {
+      expect(started[phase]?.env, phase).toContain('CNB_INSECURE_REGISTRIES');
+    }
+    for (const phase of ['analyzer', 'detector', 'restorer', 'builder', 'exporter']) {
+      expect(started[phase]?.env, phase).toContain('CNB_NO_COLOR');
+    }
+    expect(started.builder?.env).not.toContain('CNB_INSECURE_REGISTRIES');
+    expect(started.exporter?.args).toEqual(
+      expect.arrayContaining(['-uid', '2345', '-gid', '2346', '-process-type', 'probe']),
+    );
+    expect((started.exporter?.args as string[]).slice(-3)).toEqual([first, extra1, extra2]);
     // The exporter's report, copied out.
     const reportText = await readFile(join(report, 'report.toml'), 'utf8');
     expect(reportText).toContain('[image]');

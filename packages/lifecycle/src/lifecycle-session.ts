@@ -428,7 +428,14 @@ export class LifecycleSession {
           ready = performance.now();
           await gate;
           started = performance.now();
-          this.#emit({ type: 'phase-start', phase, image, user, args });
+          this.#emit({
+            type: 'phase-start',
+            phase,
+            image,
+            user,
+            args,
+            env: Object.keys(env).sort(),
+          });
         },
         onOutput: (chunk) => lines.push(chunk.stream, chunk.data),
       }));

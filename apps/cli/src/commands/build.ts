@@ -484,7 +484,7 @@ function renderLifecycleEvent(output: Output, e: LifecycleEvent): void {
       output.event({
         type: 'phase.start',
         message: `===> ${e.phase.toUpperCase()}`,
-        data: { phase: e.phase, image: e.image, user: e.user },
+        data: { phase: e.phase, image: e.image, user: e.user, args: e.args, env: e.env },
       });
       break;
     case 'phase-log':
