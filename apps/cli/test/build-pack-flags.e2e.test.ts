@@ -152,7 +152,7 @@ describe('imgext build: pack flags', () => {
     expect(started.exporter?.args).toEqual(
       expect.arrayContaining(['-uid', '2345', '-gid', '2346', '-process-type', 'probe']),
     );
-    expect((started.exporter?.args as string[]).slice(-3)).toEqual([first, extra1, extra2]);
+    expect(((started.exporter?.args ?? []) as string[]).slice(-3)).toEqual([first, extra1, extra2]);
     // The exporter's report, copied out.
     const reportText = await readFile(join(report, 'report.toml'), 'utf8');
     expect(reportText).toContain('[image]');
