@@ -237,11 +237,11 @@ describe('imgext build: pack flags', () => {
       [['--volume', '/x:relative'], '--volume "/x:relative": the target path must be absolute'],
       [['--creation-time', 'yesterday'], '--creation-time "yesterday"'],
       [['--uid', '-1'], '--uid must be a whole number >= 0'],
+      [['-b', './my-buildpack'], '--buildpack ./my-buildpack: only ids on the builder'],
       [
-        ['-b', 'some/buildpack@1.0'],
-        '--buildpack some/buildpack@1.0: imgext cannot add buildpacks',
+        ['--extension', 'docker://some/ext'],
+        '--extension docker://some/ext: only ids on the builder',
       ],
-      [['--extension', 'some/ext'], '--extension some/ext'],
       [['-t', 'Bad:Tag'], '--tag: "Bad:Tag" is not a valid image reference'],
       [['--docker-host', 'tcp://127.0.0.1:2375'], '--docker-host tcp://127.0.0.1:2375'],
       [['-q', '-v'], '--quiet and --verbose exclude each other'],
@@ -252,4 +252,37 @@ describe('imgext build: pack flags', () => {
     }
     expect(await client.images.find(image)).toBeUndefined();
   });
+
+  it('-b/--buildpack and --extension: ids on the builder replace its order and order-extensions', async () => {
+    const both = made.dir(await sampleApp('build run'));
+    const image = made.image('imgext-test/pack-flags-order:latest');
+    const argv = (extra: string[]) => [
+      'build',
+      image,
+      '--builder',
+      SAMPLE_BUILDER,
+      '--path',
+      both,
+      '--trust-builder',
+      '--json',
+      ...extra,
+    ];
+    // The builder's own order: both extensions apply.
+    const all = await runCli(argv([]));
+    expect(all.code, all.stdout).toBe(0);
+    expect(all.lines.at(-1)?.extensions).toEqual([
+      'imgext-samples/build-tool',
+      'imgext-samples/run-tool',
+    ]);
+    // Only run-tool in order-extensions; the buildpack given with its version.
+    const some = await runCli(
+      argv(['--extension', 'imgext-samples/run-tool', '-b', 'imgext-samples/hello@0.0.1']),
+    );
+    expect(some.code, some.stdout).toBe(0);
+    expect(some.lines.at(-1)?.extensions).toEqual(['imgext-samples/run-tool']);
+    const missing = await runCli(argv(['-b', 'imgext-samples/nope']));
+    expect(missing.code).toBe(1);
+    expect(missing.lines.at(-1)).toMatchObject({ code: 'ERR_NOT_ON_BUILDER' });
+    expect(String(missing.lines.at(-1)?.message)).toContain('imgext-samples/hello@0.0.1');
+  }, 120_000);
 });

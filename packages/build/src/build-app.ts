@@ -32,7 +32,13 @@ import {
   PATHS,
   restorerArgs,
 } from '@imgext/lifecycle';
-import { negotiatePlatformApi, parseAnalyzed, parseGroup, parseToml } from '@imgext/metadata';
+import {
+  describeBuilder,
+  negotiatePlatformApi,
+  parseAnalyzed,
+  parseGroup,
+  parseToml,
+} from '@imgext/metadata';
 import { readAnalyzed, withExtend, writeAnalyzed } from './analyzed-file.js';
 import { type AppFiles, appFilterFor } from './app-files.js';
 import { BuildAppError } from './build-error.js';
@@ -40,6 +46,7 @@ import { type BuildEvent, type BuildEventListener, isBuildBranch } from './build
 import { type BuildSummary, summarizeBuild } from './build-summary.js';
 import { builderMetadata, cnbUser, findBuilder } from './builder-image.js';
 import { cacheVolumes, missingVolumes, removeCacheVolume } from './cache-volumes.js';
+import { customOrderToml } from './custom-order.js';
 import { extensionsLabel } from './extensions-record.js';
 import { chooseLifecycleImage } from './lifecycle-image.js';
 import { registryAuthEnv } from './registry-auth-env.js';
@@ -100,6 +107,10 @@ export interface BuildOptions {
   reportOutputDir?: string;
   /** Copy the build's SBOM files (/layers/sbom) into this local folder. */
   sbomOutputDir?: string;
+  /** pack's `--buildpack`: ids (`id@version`) on the builder, one group in this order. */
+  buildpacks?: string[];
+  /** pack's `--extension`: extension ids (`id@version`) on the builder. */
+  extensions?: string[];
 }
 
 /** A host path (or volume name) mounted into the build phase's container. */
@@ -131,6 +142,14 @@ export async function buildApp(
   const builder = await findBuilder(client, options.builder, pullPolicy, signal);
   const md = builderMetadata(builder, options.builder);
   const platformApi = negotiatePlatformApi(md.platformApis);
+  const orderToml =
+    options.buildpacks?.length || options.extensions?.length
+      ? customOrderToml(
+          describeBuilder(builder.Config?.Labels),
+          { buildpacks: options.buildpacks ?? [], extensions: options.extensions ?? [] },
+          options.builder,
+        )
+      : undefined;
   const builderOwner = cnbUser(builder, options.builder);
   const owner = {
     uid: options.uid ?? builderOwner.uid,
@@ -239,6 +258,8 @@ export async function buildApp(
           run: async (s) => {
             await session.putApp(options.appDir, s, appFilter ? { filter: appFilter } : {});
             await session.putPlatformEnv(options.platformEnv ?? {}, s);
+            // Where the detector looks before the builder's /cnb/order.toml.
+            if (orderToml) await session.putFile('/layers/order.toml', orderToml, s);
           },
         },
         {

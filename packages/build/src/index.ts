@@ -5,6 +5,7 @@ export * from './build-events.js';
 export * from './build-summary.js';
 export * from './builder-image.js';
 export * from './cache-volumes.js';
+export * from './custom-order.js';
 export * from './inspect.js';
 export * from './inspect-builder.js';
 export * from './lifecycle-image.js';

@@ -150,13 +150,15 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
         type: 'string',
         array: true,
         default: [] as string[],
-        describe: "Not supported yet: imgext builds with the builder's order",
+        describe:
+          "A buildpack on the builder (id or id@version) to build with, instead of the builder's order; repeatable",
       })
       .option('extension', {
         type: 'string',
         array: true,
         default: [] as string[],
-        describe: "Not supported yet: imgext builds with the builder's order-extensions",
+        describe:
+          "An extension on the builder (id or id@version), instead of the builder's order-extensions; repeatable",
       })
       .option('publish', { type: 'boolean', default: false, describe: 'Export to a registry' })
       .option('pull-policy', {
@@ -211,10 +213,16 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
           ['--buildpack', a.buildpack],
           ['--extension', a.extension],
         ] as const) {
-          if (given.length > 0) {
-            throw new UsageError(
-              `${flag} ${given.join(', ')}: imgext cannot add buildpacks or extensions to a build yet; it builds with the builder's order (see docs/cli.md)`,
-            );
+          for (const ref of given) {
+            // pack also takes local folders, archives, docker:// images and registry ids.
+            if (
+              /^(\.{0,2}\/|~|docker:\/\/|urn:cnb:registry:|https?:\/\/)/.test(ref) ||
+              /\.(tgz|tar|cnb)$/.test(ref)
+            ) {
+              throw new UsageError(
+                `${flag} ${ref}: only ids on the builder (id or id@version) are supported; local folders, archives, images and registries are not yet`,
+              );
+            }
           }
         }
         return true;
@@ -280,6 +288,8 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
           ...(args.color && !args.json ? {} : { noColor: true }),
           ...(reportOutputDir ? { reportOutputDir } : {}),
           ...(sbomOutputDir ? { sbomOutputDir } : {}),
+          ...(args.buildpack.length > 0 ? { buildpacks: args.buildpack } : {}),
+          ...(args.extension.length > 0 ? { extensions: args.extension } : {}),
         },
         { signal: ctx.signal, onEvent: (e) => renderBuildEvent(ctx.output, e) },
       );
