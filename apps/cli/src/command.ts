@@ -43,6 +43,12 @@ export interface CommandContext {
 export interface GlobalArgs {
   json: boolean;
   verbose: boolean;
+  quiet: boolean;
+  /** `-H/--host`: the engine's address (overrides DOCKER_HOST). */
+  host?: string;
+  /** `--no-color` makes it false. */
+  color: boolean;
+  forceColor: boolean;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: yargs argv types differ per command

@@ -109,9 +109,31 @@ async function createParser(
       describe: 'Machine-readable JSON lines on stdout',
     })
     .option('verbose', {
+      alias: 'v',
       type: 'boolean',
       default: false,
       describe: 'More detail, lifecycle debug logs',
+    })
+    .option('quiet', {
+      alias: 'q',
+      type: 'boolean',
+      default: false,
+      describe: 'Only warnings, errors and the result (no progress, no phase logs)',
+    })
+    .option('host', {
+      alias: 'H',
+      type: 'string',
+      describe: "The engine's address (overrides DOCKER_HOST and the docker context)",
+    })
+    .option('color', {
+      type: 'boolean',
+      default: true,
+      describe: 'Colour codes of the phase logs (--no-color strips them)',
+    })
+    .option('force-color', {
+      type: 'boolean',
+      default: false,
+      describe: 'Keep colour codes even when stdout is not a terminal (never in --json)',
     })
     .strict()
     .demandCommand(1, 'Name a command.')
@@ -123,7 +145,7 @@ async function createParser(
     .fail((msg, err) => {
       if (err) throw err;
       throw new UsageError(usageMessage(msg));
-    });
+    }) as unknown as Argv<GlobalArgs>;
 
   for (const entry of commands) {
     const def: CommandDefinition | undefined =
@@ -139,14 +161,22 @@ async function createParser(
       builder: (y: Argv) => def.builder(y as Argv<GlobalArgs>),
       handler: async (args) => {
         const a = args as unknown as GlobalArgs & { timestamps?: boolean };
+        if (a.quiet && a.verbose) throw new UsageError('--quiet and --verbose exclude each other');
         const env = opts.env ?? process.env;
-        const live = !a.json && streams.stderr.isTTY === true;
+        const live = !a.json && !a.quiet && streams.stderr.isTTY === true;
         const output = createOutput(streams, {
           json: a.json,
           verbose: a.verbose,
+          quiet: a.quiet,
+          // As pack: colour when stdout is a terminal (or the live view's stderr), --force-color,
+          // never with --no-color (nor NO_COLOR, nor TERM=dumb).
+          color:
+            a.color &&
+            !env.NO_COLOR &&
+            env.TERM !== 'dumb' &&
+            (a.forceColor || live || (streams.stdout as { isTTY?: boolean }).isTTY === true),
           timestamps: a.timestamps ?? false,
           live,
-          color: live && !env.NO_COLOR && env.TERM !== 'dumb',
         });
         const ctx: CommandContext = {
           output,

@@ -20,6 +20,10 @@ export interface OutputOptions {
   json: boolean;
   verbose: boolean;
   timestamps?: boolean;
+  /** Only warnings and the result. */
+  quiet?: boolean;
+  /** Colour: keep the colour codes of log text (never in JSON), colours in the live view. */
+  color?: boolean;
   /** Milliseconds since start, for the elapsed prefix. */
   now?: () => number;
   /**
@@ -27,8 +31,6 @@ export interface OutputOptions {
    * (render/extension-progress.ts) and every other stderr line is written above them.
    */
   live?: boolean;
-  /** Colours in the live view. */
-  color?: boolean;
 }
 
 export function createOutput(streams: Streams, opts: OutputOptions): Output {
@@ -45,22 +47,31 @@ export function createOutput(streams: Streams, opts: OutputOptions): Output {
     streams.stdout.write(`${JSON.stringify(stamped)}\n`);
   };
 
+  const quiet = opts.quiet === true;
   if (opts.json) {
     return {
-      event: (e: CliEvent) => jsonLine({ type: e.type, message: e.message, ...(e.data ?? {}) }),
+      event: (e: CliEvent) => {
+        if (quiet) return;
+        jsonLine({ type: e.type, message: e.message, ...(e.data ?? {}) });
+      },
       warn: (message, data) => jsonLine({ type: 'warning', message, ...(data ?? {}) }),
       result: (value) => jsonLine(value),
-      log: (prefix, text) => jsonLine({ type: 'log', source: prefix, text }),
+      log: (prefix, text) => {
+        if (quiet) return;
+        jsonLine({ type: 'log', source: prefix, text: stripAnsi(text) });
+      },
     };
   }
-  const extensions = opts.live
-    ? createExtensionProgress(streams.stderr, { color: opts.color ?? false })
-    : undefined;
+  const logText = opts.color ? (t: string) => t : stripAnsi;
+  const extensions =
+    opts.live && !quiet
+      ? createExtensionProgress(streams.stderr, { color: opts.color ?? false })
+      : undefined;
   const stderr = (text: string) =>
     extensions ? extensions.write(text) : streams.stderr.write(text);
   return {
     event: (e) => {
-      if (e.detail && !opts.verbose) return;
+      if (quiet || (e.detail && !opts.verbose)) return;
       stderr(`${stamp()}${elapsed()} ${e.message}\n`);
     },
     warn: (message) => stderr(`${stamp()}warning: ${message}\n`),
@@ -69,10 +80,29 @@ export function createOutput(streams: Streams, opts: OutputOptions): Output {
       streams.stdout.write(human.endsWith('\n') ? human : `${human}\n`);
     },
     log: (prefix, text) => {
-      for (const line of text.split('\n')) {
+      if (quiet) return;
+      for (const line of logText(text).split('\n')) {
         if (line.length > 0) stderr(`${stamp()}[${prefix}] ${line}\n`);
       }
     },
     ...(extensions ? { extensions, finish: () => extensions.finish() } : {}),
   };
+}
+
+// CSI sequences (colours, cursor moves), OSC sequences (titles, links) and other two-character
+// escapes of terminal output. Built from strings: a regex literal with ESC trips the linter.
+const ESC = '\u001b';
+const BEL = '\u0007';
+const ANSI = new RegExp(
+  [
+    `${ESC}\\[[0-?]*[ -/]*[@-~]`,
+    `${ESC}\\][^${BEL}${ESC}]*(?:${BEL}|${ESC}\\\\)`,
+    `${ESC}[@-Z\\\\-_]`,
+  ].join('|'),
+  'g',
+);
+
+/** Text without its terminal escape sequences. */
+export function stripAnsi(text: string): string {
+  return text.includes(ESC) ? text.replace(ANSI, '') : text;
 }

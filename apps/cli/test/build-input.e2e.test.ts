@@ -101,4 +101,46 @@ describe('imgext build: input refused up front', () => {
     expect(stderr).toContain('"none", "host"');
     await expectNothingMade(image);
   });
+
+  it("the config file's default-builder: used without --builder or a descriptor's builder, named when invalid", async () => {
+    const config = join(scratch, 'default-builder.toml');
+    await writeFile(config, 'default-builder = "team/Builder"\n');
+    const env = { ...process.env, IMGEXT_CONFIG: config };
+    const image = 'imgext-test/input-default-builder:latest';
+    const bare = await sampleApp('build');
+    try {
+      const run = await runCli(['build', image, '--path', bare], { env });
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toContain(
+        `default-builder of the config file ${config}: "team/Builder" is not a valid image reference`,
+      );
+      await expectNothingMade(image);
+      // --builder wins over it: the build goes on to look the given builder up.
+      const given = await runCli(
+        [
+          'build',
+          image,
+          '--path',
+          bare,
+          '--builder',
+          'imgext-test/absent-builder:latest',
+          '--pull-policy',
+          'never',
+          '--json',
+        ],
+        { env },
+      );
+      expect(given.code, given.stderr).toBe(1);
+      expect(given.stdout).toContain('imgext-test/absent-builder:latest');
+      expect(given.stdout).not.toContain('team/Builder');
+      // Without any: the usage error names all three places.
+      const none = await runCli(['build', image, '--path', bare], {
+        env: { ...process.env, IMGEXT_CONFIG: join(scratch, 'no-such-config.toml') },
+      });
+      expect(none.code).toBe(2);
+      expect(none.stderr).toContain('default-builder in the config file');
+    } finally {
+      await rm(bare, { recursive: true, force: true });
+    }
+  });
 });

@@ -109,7 +109,12 @@ describe('buildApp', () => {
       runImage: { applied: ['imgext-samples/run-tool'], rebasable: 'true' },
     });
     expect(events[0]).toMatchObject({ type: 'build-start', image, builder: SAMPLE_BUILDER });
-    expect(events.some((e) => e.type === 'untrusted-builder')).toBe(false);
+    expect(events).toContainEqual({
+      type: 'lifecycle-image',
+      builder: SAMPLE_BUILDER,
+      image: undefined,
+      source: 'trusted',
+    });
     const phasesEnded = events.flatMap((e) =>
       e.type === 'lifecycle' && e.event.type === 'phase-end' ? [e.event.phase] : [],
     );

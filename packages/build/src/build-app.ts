@@ -4,7 +4,7 @@
  * The phases run in containers (LifecycleSession); extension Dockerfiles are applied by the
  * daemon's build API (@imgext/extender). See docs/build-flow.md.
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -35,7 +35,13 @@ import {
   PATHS,
   restorerArgs,
 } from '@imgext/lifecycle';
-import { negotiatePlatformApi, parseAnalyzed, parseGroup } from '@imgext/metadata';
+import {
+  describeBuilder,
+  negotiatePlatformApi,
+  parseAnalyzed,
+  parseGroup,
+  parseToml,
+} from '@imgext/metadata';
 import { readAnalyzed, withExtend, writeAnalyzed } from './analyzed-file.js';
 import { type AppFiles, appFilterFor } from './app-files.js';
 import { BuildAppError } from './build-error.js';
@@ -44,6 +50,9 @@ import { acquireBuildLock } from './build-lock.js';
 import { type BuildSummary, summarizeBuild } from './build-summary.js';
 import { builderMetadata, cnbUser, findBuilder } from './builder-image.js';
 import { cacheVolumes, missingVolumes, removeCacheVolume } from './cache-volumes.js';
+import { customOrderToml } from './custom-order.js';
+import { extensionsLabel } from './extensions-record.js';
+import { chooseLifecycleImage } from './lifecycle-image.js';
 import { registryAuthEnv } from './registry-auth-env.js';
 import { extendRunImage } from './run-branch.js';
 
@@ -70,7 +79,10 @@ export interface BuildOptions {
   network?: string;
   /** The image of the daemon-access phases (analyzer, restorer, exporter). */
   lifecycleImage?: string;
-  /** Let the builder run the daemon-access phases without an `untrusted-builder` event. */
+  /**
+   * Let the builder's own lifecycle run the daemon-access phases. Untrusted (the default), they
+   * run in `lifecycleImage` or `buildpacksio/lifecycle:<the builder's lifecycle version>`.
+   */
   trustBuilder?: boolean;
   /** The daemon's socket path on its own host, for a remote daemon (see daemonSocketFor). */
   daemonSocket?: string;
@@ -82,6 +94,38 @@ export interface BuildOptions {
   extender?: BuilderChoice;
   /** Where `extender` came from, for the reason given (e.g. '--extender'). */
   extenderSource?: string;
+  /** More names of the built image (pack's `--tag`), exported (and pushed) with it. */
+  tags?: string[];
+  /** The image's default process type (pack's `--default-process`). */
+  defaultProcess?: string;
+  /** Mounts of the build phase only (pack's `--volume`); pack's default is read-only. */
+  volumes?: BuildVolume[];
+  /** Reuse the layers of this image (pack's `--previous-image`); the result is `image`. */
+  previousImage?: string;
+  /** The image's creation time, seconds since the epoch (SOURCE_DATE_EPOCH of the exporter). */
+  creationTime?: number;
+  /** The CNB user and group of the build (CNB_USER_ID/CNB_GROUP_ID); default the builder's. */
+  uid?: number;
+  gid?: number;
+  /** Registries the lifecycle may reach over plain http (CNB_INSECURE_REGISTRIES). */
+  insecureRegistries?: string[];
+  /** The lifecycle's own output without colour codes (CNB_NO_COLOR). */
+  noColor?: boolean;
+  /** Copy the exporter's report.toml into this local folder. */
+  reportOutputDir?: string;
+  /** Copy the build's SBOM files (/layers/sbom) into this local folder. */
+  sbomOutputDir?: string;
+  /** pack's `--buildpack`: ids (`id@version`) on the builder, one group in this order. */
+  buildpacks?: string[];
+  /** pack's `--extension`: extension ids (`id@version`) on the builder. */
+  extensions?: string[];
+}
+
+/** A host path (or volume name) mounted into the build phase's container. */
+export interface BuildVolume {
+  source: string;
+  target: string;
+  readOnly: boolean;
 }
 
 export interface BuildAppOptions {
@@ -112,7 +156,19 @@ export async function buildApp(
   const builder = await findBuilder(client, options.builder, pullPolicy, signal);
   const md = builderMetadata(builder, options.builder);
   const platformApi = negotiatePlatformApi(md.platformApis);
-  const owner = cnbUser(builder, options.builder);
+  const orderToml =
+    options.buildpacks?.length || options.extensions?.length
+      ? customOrderToml(
+          describeBuilder(builder.Config?.Labels),
+          { buildpacks: options.buildpacks ?? [], extensions: options.extensions ?? [] },
+          options.builder,
+        )
+      : undefined;
+  const builderOwner = cnbUser(builder, options.builder);
+  const owner = {
+    uid: options.uid ?? builderOwner.uid,
+    gid: options.gid ?? builderOwner.gid,
+  };
   emit({
     type: 'build-start',
     image: options.image,
@@ -120,9 +176,15 @@ export async function buildApp(
     platformApi,
     lifecycleVersion: md.lifecycleVersion,
   });
-  if (!options.trustBuilder && !options.lifecycleImage) {
-    emit({ type: 'untrusted-builder', builder: options.builder });
-  }
+  const lifecycle = await chooseLifecycleImage(client, {
+    builder: options.builder,
+    lifecycleVersion: md.lifecycleVersion,
+    trustBuilder: options.trustBuilder === true,
+    ...(options.lifecycleImage ? { lifecycleImage: options.lifecycleImage } : {}),
+    pullPolicy,
+    signal,
+  });
+  emit({ type: 'lifecycle-image', builder: options.builder, ...lifecycle });
   const appFilter = appFilterFor(options.appFiles);
   // One build of an image at a time: its caches are never written by two builds at once.
   const waitStarted = performance.now();
@@ -158,6 +220,8 @@ export async function buildApp(
       owner,
       appFilter,
       chosen,
+      lifecycle,
+      orderToml,
     });
   } finally {
     await lock.release().catch((err: unknown) =>
@@ -192,12 +256,16 @@ interface LockedBuild {
   appFilter: ReturnType<typeof appFilterFor>;
   /** The daemon builder of the extension Dockerfiles, being chosen (see chooseBuilder). */
   chosen: Promise<ChosenBuilder>;
+  /** Where the daemon-access phases run (see chooseLifecycleImage). */
+  lifecycle: Awaited<ReturnType<typeof chooseLifecycleImage>>;
+  /** pack's --buildpack/--extension: the order that replaces the builder's, if any. */
+  orderToml: string | undefined;
 }
 
 /** The build proper, under the lock: caches, session, phases, extensions, export. */
 async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
   const { client, options, signal, emit, started, pullPolicy, network, publish, daemon } = build;
-  const { builder, md, platformApi, owner, appFilter, chosen } = build;
+  const { builder, md, platformApi, owner, appFilter, chosen, lifecycle, orderToml } = build;
   const caches = cacheVolumes(options.image);
   if (options.clearCache) await removeCacheVolume(client, caches.build);
   // A first build that fails leaves no cache volumes behind: those it created go with it.
@@ -221,7 +289,7 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
     {
       client,
       builderImage: builder.Id,
-      ...(options.lifecycleImage ? { lifecycleImage: options.lifecycleImage } : {}),
+      ...(lifecycle.image ? { lifecycleImage: lifecycle.image } : {}),
       platformApi,
       owner,
       daemonSocket: daemonSocketFor(client.endpoint, options.daemonSocket),
@@ -254,12 +322,28 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
     // Given explicitly, as pack does: a lifecycle image has no /cnb/run.toml to read it from.
     const runImage = options.runImage ?? md.runImages[0]?.image;
     // As pack: the analyzer and exporter read the run image from its registry too.
-    const registryEnv = publish
-      ? await registryAuthEnv(client, [options.image, runImage, options.cacheImage])
-      : {};
+    const registryEnv: Record<string, string> = {
+      ...(publish
+        ? await registryAuthEnv(client, [
+            options.image,
+            ...(options.tags ?? []),
+            runImage,
+            options.cacheImage,
+            options.previousImage,
+          ])
+        : {}),
+      ...(options.insecureRegistries?.length
+        ? { CNB_INSECURE_REGISTRIES: options.insecureRegistries.join(',') }
+        : {}),
+      ...(options.noColor ? { CNB_NO_COLOR: 'true' } : {}),
+    };
+    const phaseEnv: Record<string, string> = options.noColor ? { CNB_NO_COLOR: 'true' } : {};
     // The next phase's container is made while the current one runs (preparePhase): its
     // create/attach round trips leave the critical path.
-    const detector = session.preparePhase('detector', detectorArgs(common), { signal });
+    const detector = session.preparePhase('detector', detectorArgs(common), {
+      env: phaseEnv,
+      signal,
+    });
     // The analyzer reads neither /workspace nor /platform: the app travels while it runs.
     await runSchedule(
       [
@@ -268,6 +352,8 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
           run: async (s) => {
             await session.putApp(options.appDir, s, appFilter ? { filter: appFilter } : {});
             await session.putPlatformEnv(options.platformEnv ?? {}, s);
+            // Where the detector looks before the builder's /cnb/order.toml.
+            if (orderToml) await session.putFile('/layers/order.toml', orderToml, s);
           },
         },
         {
@@ -283,6 +369,8 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
                 daemon,
                 launchCache: daemon,
                 ...(runImage ? { runImage } : {}),
+                ...(options.previousImage ? { previousImage: options.previousImage } : {}),
+                ...(options.tags?.length ? { tags: options.tags } : {}),
               }),
               { env: registryEnv, signal: s },
             );
@@ -313,6 +401,9 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
     const order = group.extensions.map((e) => e.id);
     const generatedDir = join(layersDir, 'generated');
     const hasGenerated = order.length > 0 && (await exists(generatedDir));
+    const recordLabels = hasGenerated
+      ? await extensionsLabel(generatedDir, platformApi, group.extensions)
+      : {};
     const analyzedText = await readLocal(join(layersDir, 'analyzed.toml'));
     if (analyzedText === undefined) {
       throw new BuildAppError('ERR_NO_ANALYZED', 'the analyzer wrote no analyzed.toml');
@@ -354,6 +445,7 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
       networkMode: network,
       hold: images.hold,
       ...(extender ? { builder: extender.builder } : {}),
+      labels: recordLabels,
       onEvent: extenderEvents,
     };
     // The build-image extension needs only detect's output (the generated Dockerfiles, the group)
@@ -370,8 +462,18 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
         cache: !options.cacheImage,
         launchCache: daemon,
         ...cacheImage,
+        ...(options.tags?.length ? { tags: options.tags } : {}),
+        ...(options.defaultProcess ? { processType: options.defaultProcess } : {}),
       }),
-      { env: registryEnv, signal },
+      {
+        env: {
+          ...registryEnv,
+          ...(options.creationTime !== undefined
+            ? { SOURCE_DATE_EPOCH: String(options.creationTime) }
+            : {}),
+        },
+        signal,
+      },
     );
     const results = await runSchedule(
       [
@@ -394,7 +496,17 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
           run: (s, deps) => {
             const extended = deps['extend-build'] as ExtendResult | undefined;
             const image = extended && extended.applied.length > 0 ? extended.imageId : builder.Id;
-            return session.runPhase('builder', builderArgs(common), { image, signal: s });
+            return session.runPhase('builder', builderArgs(common), {
+              image,
+              env: phaseEnv,
+              mounts: (options.volumes ?? []).map((v) => ({
+                Type: 'bind' as const,
+                Source: v.source,
+                Target: v.target,
+                ReadOnly: v.readOnly,
+              })),
+              signal: s,
+            });
           },
         },
         {
@@ -412,6 +524,14 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
       await writeAnalyzed(session, withExtend(await readAnalyzed(session, signal), true), signal);
     }
     await exporter.start();
+    // The exporter's report names the pushed manifest's digest (pack prints it too).
+    const digest = publish ? await reportedDigest(session, signal) : undefined;
+    if (options.reportOutputDir) {
+      await copyOutTo(session, '/layers/report.toml', options.reportOutputDir, signal);
+    }
+    if (options.sbomOutputDir) {
+      await copyOutTo(session, '/layers/sbom', options.sbomOutputDir, signal);
+    }
     const summary = await summarizeBuild(client, {
       image: options.image,
       publish,
@@ -420,6 +540,8 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
       buildExtended: results['extend-build'] as ExtendResult | undefined,
       runExtended,
       durationMs: Math.round(performance.now() - started),
+      ...(digest ? { digest } : {}),
+      ...(options.tags?.length ? { tags: options.tags } : {}),
     });
     succeeded = true;
     return summary;
@@ -446,7 +568,17 @@ function checkOptions(options: BuildOptions, network: string): void {
     ['runImage', options.runImage],
     ['cacheImage', options.cacheImage],
     ['lifecycleImage', options.lifecycleImage],
+    ['previousImage', options.previousImage],
+    ...(options.tags ?? []).map((t): [string, string] => ['tags', t]),
   ]);
+  for (const v of options.volumes ?? []) {
+    if (!v.target.startsWith('/')) {
+      throw new BuildAppError(
+        'ERR_INVALID_OPTION',
+        `volume ${v.source}:${v.target}: the target must be an absolute path`,
+      );
+    }
+  }
 }
 
 /**
@@ -462,6 +594,30 @@ export function checkImageReferences(refs: Array<[string, string | undefined]>):
       if (!(err instanceof InvalidReferenceError)) throw err;
       throw new BuildAppError('ERR_INVALID_REFERENCE', `${where}: ${err.message}`, { cause: err });
     }
+  }
+}
+
+/** `[image] digest` of the exporter's report.toml, when it wrote one. */
+async function reportedDigest(
+  session: LifecycleSession,
+  signal: AbortSignal,
+): Promise<string | undefined> {
+  const text = await session.readFile('/layers/report.toml', signal);
+  if (!text) return undefined;
+  const image = parseToml(text, 'report.toml').image as { digest?: unknown } | undefined;
+  return typeof image?.digest === 'string' ? image.digest : undefined;
+}
+
+/** Copies `path` of the session into the local folder `dir` (made when missing). */
+async function copyOutTo(
+  session: LifecycleSession,
+  path: string,
+  dir: string,
+  signal: AbortSignal,
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  if (!(await session.copyOut(path, dir, signal))) {
+    throw new BuildAppError('ERR_NO_OUTPUT', `the build wrote no ${path} to copy into ${dir}`);
   }
 }
 

@@ -8,7 +8,16 @@ export type BuildAppErrorCode =
   | 'ERR_INVALID_ENV'
   | 'ERR_INVALID_REFERENCE'
   | 'ERR_INVALID_OPTION'
-  | 'ERR_INVALID_APP_FILES';
+  | 'ERR_INVALID_APP_FILES'
+  | 'ERR_NO_OUTPUT'
+  | 'ERR_NOT_ON_BUILDER'
+  | 'ERR_NO_LIFECYCLE_IMAGE'
+  | 'ERR_IMAGE_NOT_FOUND'
+  | 'ERR_NOT_AN_APP_IMAGE'
+  | 'ERR_NOT_REBASABLE'
+  | 'ERR_REGISTRY'
+  | 'ERR_REGISTRY_UNAUTHORIZED'
+  | 'ERR_REGISTRY_IMAGE_NOT_FOUND';
 
 /** A build that cannot start or finish. */
 export class BuildAppError extends Error {

@@ -22,8 +22,13 @@ export type BuildEvent =
   | { type: 'waited-for-build'; image: string; durationMs: number }
   /** The lock of a build on this host that no longer runs (killed) was removed. */
   | { type: 'stale-build-lock-removed'; image: string; holder: LockHolder }
-  /** The daemon-access phases run in an untrusted builder (no --lifecycle-image). */
-  | { type: 'untrusted-builder'; builder: string }
+  /** Where the daemon-access phases run: the trusted builder, or a lifecycle image. */
+  | {
+      type: 'lifecycle-image';
+      builder: string;
+      image: string | undefined;
+      source: 'trusted' | 'given' | 'default';
+    }
   | {
       type: 'extensions-detected';
       extensions: string[];

@@ -7,6 +7,10 @@ export interface BuildSummary {
   image: string;
   /** The image ID in the daemon (not with --publish). */
   imageId?: string;
+  /** With --publish: the manifest digest pushed (from the exporter's report.toml). */
+  digest?: string;
+  /** The more names given (pack's --tag). */
+  tags?: string[];
   platformApi: string;
   /** The extensions detect chose, in order. */
   extensions: string[];
@@ -25,6 +29,8 @@ export interface SummaryInput {
   buildExtended: ExtendResult | undefined;
   runExtended: ExtendResult | undefined;
   durationMs: number;
+  digest?: string;
+  tags?: string[];
 }
 
 interface LifecycleMetadata {
@@ -41,6 +47,8 @@ export async function summarizeBuild(
     platformApi: o.platformApi,
     extensions: o.extensions,
     durationMs: o.durationMs,
+    ...(o.digest ? { digest: o.digest } : {}),
+    ...(o.tags?.length ? { tags: o.tags } : {}),
   };
   if (o.buildExtended?.applied.length) {
     summary.buildImage = {

@@ -3,7 +3,7 @@ import { BuildAppError } from './build-error.js';
 import { envFileEntries, platformEnv } from './platform-env.js';
 
 describe('platformEnv', () => {
-  it('reads K=V, takes K alone from the environment, later sources winning', () => {
+  it('reads K=V, takes K alone from the environment (empty when unset, as pack), later sources winning', () => {
     const env = platformEnv(
       [
         { entries: envFileEntries('# comment\n\n A=file \r\nB=1=2\n'), where: 'build.env' },
@@ -11,7 +11,7 @@ describe('platformEnv', () => {
       ],
       { HOME_DIR: '/home/x' },
     );
-    expect(env).toEqual({ A: 'flag', B: '1=2', HOME_DIR: '/home/x' });
+    expect(env).toEqual({ A: 'flag', B: '1=2', HOME_DIR: '/home/x', UNSET: '' });
   });
 
   it('refuses a name that is not an env name, naming where it came from', () => {

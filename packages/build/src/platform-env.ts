@@ -2,7 +2,7 @@
 import { BuildAppError } from './build-error.js';
 
 export interface PlatformEnvSource {
-  /** K=V, or K alone (its value taken from `env`, skipped when unset). */
+  /** K=V, or K alone (its value taken from `env`; empty when unset, as pack). */
   entries: string[];
   /** Where the entries came from, for errors: '--env', a file name. */
   where: string;
@@ -28,8 +28,7 @@ export function platformEnv(
       const key = eq < 0 ? entry : entry.slice(0, eq);
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
         throw new BuildAppError('ERR_INVALID_ENV', `invalid env name "${key}" in ${where}`);
-      const value = eq < 0 ? env[key] : entry.slice(eq + 1);
-      if (value !== undefined) out[key] = value;
+      out[key] = eq < 0 ? (env[key] ?? '') : entry.slice(eq + 1);
     }
   }
   return out;

@@ -3,6 +3,7 @@ import {
   defaultRunLayoutCacheDir,
   type ExtendOptions,
   type ExtendResult,
+  ensureImage,
   extend,
   RunLayoutCache,
   tarPackSink,
@@ -24,6 +25,13 @@ export async function extendRunImage(
 ): Promise<ExtendResult> {
   const baseImage = analyzedBefore.runImage?.reference ?? analyzedBefore.runImage?.image;
   if (!baseImage) throw new BuildAppError('ERR_NO_RUN_IMAGE', 'the analyzer recorded no run image');
+  // The analyzer names the run image by its registry digest under --publish; the daemon may not
+  // know it by that name (podman records the digest of its own manifest, not of the one pushed),
+  // so it is pulled by digest when missing, as the pull policy allows.
+  await ensureImage(base.engine, baseImage, base.pullPolicy ?? 'if-not-present', {
+    signal,
+    ...(base.onEvent ? { onEvent: base.onEvent } : {}),
+  });
   const upload = session.openUpload(PATHS.layers, signal);
   const cacheDir = defaultRunLayoutCacheDir();
   try {

@@ -52,6 +52,8 @@ export interface ApplyChainOptions {
   builder?: BuilderKind;
   /** Fresh per build; default crypto.randomUUID. */
   buildId?: () => string;
+  /** Run kind: labels of the final image (e.g. imgext's io.imgext.extensions record). */
+  labels?: Record<string, string>;
   signal?: AbortSignal;
   onEvent?: ExtenderEventListener;
 }
@@ -162,7 +164,7 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
     ];
     const labels =
       kind === 'run' && last && rebasable !== undefined
-        ? { [REBASABLE_LABEL]: String(rebasable) }
+        ? { ...opts.labels, [REBASABLE_LABEL]: String(rebasable) }
         : undefined;
     // Read while the build runs: the tag only moves when the build ends.
     const previous = cacheRef

@@ -44,6 +44,8 @@ export interface ExtendOptions {
   layout?: LayoutSink;
   /** Run kind: finished layouts kept on the host (see RunLayoutCache). */
   layoutCache?: RunLayoutCache;
+  /** Run kind: labels of the extended image (see ApplyChainOptions.labels). */
+  labels?: Record<string, string>;
   fs?: GeneratedFs;
   signal?: AbortSignal;
   onEvent?: ExtenderEventListener;
@@ -94,7 +96,16 @@ export async function extend(opts: ExtendOptions): Promise<ExtendResult> {
     dockerfiles: dockerfilesToApply(all),
     baseImage,
     switchOnly: all.filter((d) => d.kind === 'run' && !d.ignored && !d.validated.extend),
-    ...pick(opts, ['appDir', 'networkMode', 'keepCache', 'hold', 'builder', 'signal', 'onEvent']),
+    ...pick(opts, [
+      'appDir',
+      'networkMode',
+      'keepCache',
+      'hold',
+      'builder',
+      'labels',
+      'signal',
+      'onEvent',
+    ]),
   });
   const result: ExtendResult = {
     kind,

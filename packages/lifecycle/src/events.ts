@@ -2,7 +2,15 @@
 import type { PhaseName } from './phase.js';
 
 export type LifecycleEvent =
-  | { type: 'phase-start'; phase: PhaseName; image: string; user: string; args: string[] }
+  /** `env`: the names of the environment variables imgext set (never their values). */
+  | {
+      type: 'phase-start';
+      phase: PhaseName;
+      image: string;
+      user: string;
+      args: string[];
+      env: string[];
+    }
   | { type: 'phase-log'; phase: PhaseName; stream: 'stdout' | 'stderr'; line: string }
   /**
    * durationMs: from when the phase was asked to run (its container's creation included, unless

@@ -5,4 +5,5 @@ export * from './events.js';
 export * from './lifecycle-session.js';
 export * from './phase.js';
 export * from './phase-args.js';
+export * from './rebaser-args.js';
 export { type MemoryFile, type Owner, packDirectory, packFiles } from './tar.js';

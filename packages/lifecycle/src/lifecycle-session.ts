@@ -56,6 +56,8 @@ export interface RunPhaseOptions {
   image?: string;
   /** Extra environment for this phase (e.g. CNB_REGISTRY_AUTH for a publishing exporter). */
   env?: Record<string, string>;
+  /** More mounts for this phase (pack's `--volume`, for the builder). */
+  mounts?: MountSpec[];
   signal?: AbortSignal;
 }
 
@@ -374,7 +376,7 @@ export class LifecycleSession {
     ) {
       env.CNB_EXPERIMENTAL_MODE = 'warn';
     }
-    const mounts: MountSpec[] = [...this.#sessionMounts()];
+    const mounts: MountSpec[] = [...this.#sessionMounts(), ...(opts.mounts ?? [])];
     if (traits.daemon) {
       if (this.#opts.cacheVolume)
         mounts.push({ Type: 'volume', Source: this.#opts.cacheVolume, Target: PATHS.cache });
@@ -426,7 +428,14 @@ export class LifecycleSession {
           ready = performance.now();
           await gate;
           started = performance.now();
-          this.#emit({ type: 'phase-start', phase, image, user, args });
+          this.#emit({
+            type: 'phase-start',
+            phase,
+            image,
+            user,
+            args,
+            env: Object.keys(env).sort(),
+          });
         },
         onOutput: (chunk) => lines.push(chunk.stream, chunk.data),
       }));

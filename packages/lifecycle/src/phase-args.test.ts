@@ -90,4 +90,28 @@ describe('phase flags', () => {
       'app',
     ]);
   });
+
+  it('exporter: the default process before the image, more tags after it (the exporter has no -tag)', () => {
+    expect(
+      exporterArgs({
+        image: 'app',
+        ...owner,
+        daemon: false,
+        tags: ['app:v1', 'other/app:v1'],
+        processType: 'worker',
+      }),
+    ).toEqual([
+      '-uid',
+      '1000',
+      '-gid',
+      '1001',
+      '-app',
+      '/workspace',
+      '-process-type',
+      'worker',
+      'app',
+      'app:v1',
+      'other/app:v1',
+    ]);
+  });
 });

@@ -91,7 +91,10 @@ export interface ExporterArgs extends CommonArgs {
   cache?: boolean;
   launchCache?: boolean;
   cacheImage?: string;
+  /** More names of the image (pack's `--tag`): the exporter takes them after the image. */
   tags?: string[];
+  /** The default process type (pack's `--default-process`). */
+  processType?: string;
 }
 
 export function exporterArgs(a: ExporterArgs): string[] {
@@ -103,7 +106,8 @@ export function exporterArgs(a: ExporterArgs): string[] {
     ...(a.daemon ? ['-daemon'] : []),
     ...(a.daemon && a.launchCache ? ['-launch-cache', PATHS.launchCache] : []),
     ...cacheFlags(a),
-    ...(a.tags ?? []).flatMap((t) => ['-tag', t]),
+    ...(a.processType ? ['-process-type', a.processType] : []),
     a.image,
+    ...(a.tags ?? []),
   ];
 }

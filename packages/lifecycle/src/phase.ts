@@ -2,7 +2,7 @@
  * The lifecycle phases imgext runs, and what each needs: daemon access (the docker socket, as
  * root) or not (the CNB user, no socket). The extender phase is not here: imgext replaces it.
  */
-export type PhaseName = 'analyzer' | 'detector' | 'restorer' | 'builder' | 'exporter';
+export type PhaseName = 'analyzer' | 'detector' | 'restorer' | 'builder' | 'exporter' | 'rebaser';
 
 export interface PhaseTraits {
   /** Talks to the daemon: gets the daemon's socket and runs as root (it chowns to -uid/-gid). */
@@ -17,6 +17,7 @@ export const PHASES: Readonly<Record<PhaseName, PhaseTraits>> = {
   restorer: { daemon: true, guardsExtensions: false },
   builder: { daemon: false, guardsExtensions: false },
   exporter: { daemon: true, guardsExtensions: true },
+  rebaser: { daemon: true, guardsExtensions: false },
 };
 
 /** Where the session mounts its volumes in every phase container. */

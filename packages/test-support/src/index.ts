@@ -1,5 +1,6 @@
 export * from './capture-output.js';
 export * from './certs.js';
+export * from './lifecycle-image.js';
 export * from './prng.js';
 export * from './sample-app.js';
 export * from './sshd.js';

@@ -20,9 +20,12 @@ import type { PullPolicy } from '@imgext/extender';
 import type { LifecycleEvent } from '@imgext/lifecycle';
 import { MetadataError, type ProjectDescriptor, parseProjectDescriptor } from '@imgext/metadata';
 import type { CommandContext, CommandDefinition, Output } from '../command.js';
+import { isTrustedBuilder, readConfig } from '../config.js';
+import { engineOptions } from '../engine-options.js';
 import { UsageError } from '../errors.js';
 import { extenderChoice, extenderOption } from '../extender-option.js';
 import { renderExtenderEvent } from '../render/extender-events.js';
+import { dockerHostSocket, parseCreationTime, parseVolume } from './build-flag-values.js';
 
 export type { BuildSummary } from '@imgext/build';
 
@@ -34,7 +37,19 @@ export interface BuildArgs {
   path?: string;
   runImage?: string;
   env: string[];
-  envFile?: string;
+  envFile: string[];
+  tag: string[];
+  defaultProcess?: string;
+  volume: string[];
+  previousImage?: string;
+  creationTime?: string;
+  uid?: number;
+  gid?: number;
+  sbomOutputDir?: string;
+  reportOutputDir?: string;
+  insecureRegistry: string[];
+  buildpack: string[];
+  extension: string[];
   publish: boolean;
   pullPolicy: PullPolicy;
   cacheImage?: string;
@@ -55,7 +70,8 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
       .option('builder', {
         alias: 'B',
         type: 'string',
-        describe: "Builder image (default: project.toml's [io.buildpacks] builder)",
+        describe:
+          "Builder image (default: project.toml's [io.buildpacks] builder, else the config file's default-builder)",
       })
       .option('descriptor', {
         alias: 'd',
@@ -75,7 +91,77 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
         default: [] as string[],
         describe: 'Build-time env K=V (or K, taken from the environment); repeatable',
       })
-      .option('env-file', { type: 'string', describe: 'File of K=V lines for the build env' })
+      .option('env-file', {
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe: 'File of K=V lines for the build env; repeatable (later files win)',
+      })
+      .option('tag', {
+        alias: 't',
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe: 'More names of the built image (pushed too with --publish); repeatable',
+      })
+      .option('default-process', {
+        alias: 'D',
+        type: 'string',
+        describe: "The image's default process type",
+      })
+      .option('volume', {
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe:
+          'Mount into the build phase: <host path>:<target path>[:ro|rw] (default ro); repeatable',
+      })
+      .option('previous-image', {
+        type: 'string',
+        describe: 'Reuse the layers of this image; the result is <image>',
+      })
+      .option('creation-time', {
+        type: 'string',
+        describe:
+          'The image\'s creation time: "now" or seconds since the epoch (default: 1980-01-01, reproducible)',
+      })
+      .option('uid', {
+        type: 'number',
+        describe: "CNB user ID of the build (default: the builder's)",
+      })
+      .option('gid', {
+        type: 'number',
+        describe: "CNB group ID of the build (default: the builder's)",
+      })
+      .option('sbom-output-dir', {
+        type: 'string',
+        describe: "Copy the build's SBOM files (/layers/sbom) into this folder",
+      })
+      .option('report-output-dir', {
+        type: 'string',
+        describe: "Copy the exporter's report.toml into this folder",
+      })
+      .option('insecure-registry', {
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe: 'A registry the lifecycle may reach over plain http; repeatable',
+      })
+      .option('buildpack', {
+        alias: 'b',
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe:
+          "A buildpack on the builder (id or id@version) to build with, instead of the builder's order; repeatable",
+      })
+      .option('extension', {
+        type: 'string',
+        array: true,
+        default: [] as string[],
+        describe:
+          "An extension on the builder (id or id@version), instead of the builder's order-extensions; repeatable",
+      })
       .option('publish', { type: 'boolean', default: false, describe: 'Export to a registry' })
       .option('pull-policy', {
         choices: ['always', 'if-not-present', 'never'] as const,
@@ -99,16 +185,18 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
       .option('trust-builder', {
         type: 'boolean',
         default: false,
-        describe: 'Let the builder run the phases that get the daemon socket',
+        describe:
+          "Let the builder's own lifecycle run the phases that get the daemon socket (default: a lifecycle image runs them)",
       })
       .option('lifecycle-image', {
         type: 'string',
-        describe: 'Image for the phases that get the daemon socket (analyzer, restorer, exporter)',
+        describe:
+          "Image for the phases that get the daemon socket (analyzer, restorer, exporter); default buildpacksio/lifecycle:<the builder's lifecycle version>",
       })
       .option('docker-host', {
         type: 'string',
         describe:
-          "The daemon's socket path on its own host, for the phases (default: see docs/cli.md)",
+          "The daemon address handed to the phases that get the daemon: its unix socket path on the daemon's host, or inherit (DOCKER_HOST); default: see docs/cli.md",
       })
       .option('timestamps', {
         type: 'boolean',
@@ -117,24 +205,58 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
       })
       .check((a) => {
         if (a.cacheImage && !a.publish) throw new UsageError('--cache-image needs --publish');
+        for (const flag of ['uid', 'gid'] as const) {
+          const id = a[flag];
+          if (id !== undefined && !(Number.isInteger(id) && id >= 0)) {
+            throw new UsageError(`--${flag} must be a whole number >= 0`);
+          }
+        }
+        for (const [flag, given] of [
+          ['--buildpack', a.buildpack],
+          ['--extension', a.extension],
+        ] as const) {
+          for (const ref of given) {
+            // pack also takes local folders, archives, docker:// images and registry ids.
+            if (
+              /^(\.{0,2}\/|~|docker:\/\/|urn:cnb:registry:|https?:\/\/)/.test(ref) ||
+              /\.(tgz|tar|cnb)$/.test(ref)
+            ) {
+              throw new UsageError(
+                `${flag} ${ref}: only ids on the builder (id or id@version) are supported; local folders, archives, images and registries are not yet`,
+              );
+            }
+          }
+        }
         return true;
       }) as never,
   handler: async (args, ctx) => {
     checkReferences(args);
     const appDir = await appFolder(resolve(ctx.cwd, args.path ?? '.'), args.path);
     const project = await readDescriptor(args, ctx, appDir);
-    const builder = args.builder ?? project?.builder;
+    const config = await readConfig(ctx.env);
+    const builder = args.builder ?? project?.builder ?? config.defaultBuilder;
     if (!builder) {
       throw new UsageError(
-        'no builder: give --builder, or set [io.buildpacks] builder in the project descriptor',
+        `no builder: give --builder, set [io.buildpacks] builder in the project descriptor, or default-builder in the config file (${config.path})`,
       );
     }
-    if (!args.builder) checkReferences({ ...args, builder });
+    if (!args.builder) {
+      const from = project?.builder
+        ? "the project descriptor's [io.buildpacks] builder"
+        : `default-builder of the config file ${config.path}`;
+      checkBuilderReference(from, builder);
+    }
     warnUnsupported(ctx, project);
     const env = await readPlatformEnv(args, ctx, project);
-    const daemonSocket = args.dockerHost ?? ctx.env.IMGEXT_DAEMON_SOCKET;
+    const volumes = args.volume.map(parseVolume);
+    const creationTime =
+      args.creationTime !== undefined ? parseCreationTime(args.creationTime) : undefined;
+    const daemonSocket = dockerHostSocket(args.dockerHost, ctx.env) ?? ctx.env.IMGEXT_DAEMON_SOCKET;
+    const outDir = (dir: string | undefined) => (dir ? resolve(ctx.cwd, dir) : undefined);
+    const reportOutputDir = outDir(args.reportOutputDir);
+    const sbomOutputDir = outDir(args.sbomOutputDir);
     const extender = extenderChoice(args.extender, ctx.env);
-    const client = await EngineClient.connect({ env: ctx.env });
+    const client = await EngineClient.connect(engineOptions(args, ctx));
     try {
       const summary = await buildApp(
         client,
@@ -154,16 +276,35 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
           network: args.network,
           extender: extender.choice,
           extenderSource: extender.source,
-          trustBuilder: args.trustBuilder,
+          trustBuilder: args.trustBuilder || isTrustedBuilder(config, builder),
           ...(args.lifecycleImage ? { lifecycleImage: args.lifecycleImage } : {}),
           ...(daemonSocket ? { daemonSocket } : {}),
           ...(args.verbose ? { logLevel: 'debug' as const } : {}),
+          ...(args.tag.length > 0 ? { tags: args.tag } : {}),
+          ...(args.defaultProcess ? { defaultProcess: args.defaultProcess } : {}),
+          ...(volumes.length > 0 ? { volumes } : {}),
+          ...(args.previousImage ? { previousImage: args.previousImage } : {}),
+          ...(creationTime !== undefined ? { creationTime } : {}),
+          ...(args.uid !== undefined ? { uid: args.uid } : {}),
+          ...(args.gid !== undefined ? { gid: args.gid } : {}),
+          ...(args.insecureRegistry.length > 0
+            ? { insecureRegistries: args.insecureRegistry }
+            : {}),
+          ...(args.color && !args.json ? {} : { noColor: true }),
+          ...(reportOutputDir ? { reportOutputDir } : {}),
+          ...(sbomOutputDir ? { sbomOutputDir } : {}),
+          ...(args.buildpack.length > 0 ? { buildpacks: args.buildpack } : {}),
+          ...(args.extension.length > 0 ? { extensions: args.extension } : {}),
         },
         { signal: ctx.signal, onEvent: (e) => renderBuildEvent(ctx.output, e) },
       );
       ctx.output.result(
         { type: 'result', ...summary },
-        `Successfully built image ${summary.image}${summary.imageId ? ` (${summary.imageId})` : ''}`,
+        [
+          `Successfully built image ${summary.image}${summary.imageId ? ` (${summary.imageId})` : ''}`,
+          ...(summary.digest ? [`Pushed ${summary.image}@${summary.digest}`] : []),
+          ...(summary.tags ?? []).map((t) => `Also tagged ${t}`),
+        ].join('\n'),
       );
       return 0;
     } finally {
@@ -181,7 +322,19 @@ function checkReferences(args: BuildArgs): void {
       ['--run-image', args.runImage],
       ['--cache-image', args.cacheImage],
       ['--lifecycle-image', args.lifecycleImage],
+      ['--previous-image', args.previousImage],
+      ...args.tag.map((t): [string, string] => ['--tag', t]),
     ]);
+  } catch (err) {
+    if (err instanceof BuildAppError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+/** A builder not given by --builder, checked naming where it came from. */
+function checkBuilderReference(from: string, builder: string): void {
+  try {
+    checkImageReferences([[from, builder]]);
   } catch (err) {
     if (err instanceof BuildAppError) throw new UsageError(err.message);
     throw err;
@@ -258,14 +411,14 @@ async function readPlatformEnv(
       where: 'the project descriptor',
     });
   }
-  if (args.envFile) {
+  for (const file of args.envFile) {
     let text: string;
     try {
-      text = await readFile(resolve(ctx.cwd, args.envFile), 'utf8');
+      text = await readFile(resolve(ctx.cwd, file), 'utf8');
     } catch (err) {
-      throw new UsageError(`cannot read --env-file ${args.envFile}: ${(err as Error).message}`);
+      throw new UsageError(`cannot read --env-file ${file}: ${(err as Error).message}`);
     }
-    sources.push({ entries: envFileEntries(text), where: args.envFile });
+    sources.push({ entries: envFileEntries(text), where: file });
   }
   sources.push({ entries: args.env, where: '--env' });
   try {
@@ -328,10 +481,14 @@ function renderBuildEvent(output: Output, e: BuildEvent): void {
         data: { builder: e.builder, reason: e.reason },
       });
       break;
-    case 'untrusted-builder':
-      output.warn(
-        'the builder is not trusted and no --lifecycle-image was given: the daemon-access phases run in the builder',
-      );
+    case 'lifecycle-image':
+      output.event({
+        type: 'lifecycle.image',
+        message: e.image
+          ? `analyzer, restorer and exporter run in ${e.image}${e.source === 'default' ? ` (builder ${e.builder} is not trusted)` : ''}`
+          : `builder ${e.builder} is trusted: its lifecycle runs every phase`,
+        data: { builder: e.builder, image: e.image, source: e.source },
+      });
       break;
     case 'extensions-detected':
       output.event({
@@ -369,7 +526,7 @@ function renderLifecycleEvent(output: Output, e: LifecycleEvent): void {
       output.event({
         type: 'phase.start',
         message: `===> ${e.phase.toUpperCase()}`,
-        data: { phase: e.phase, image: e.image, user: e.user },
+        data: { phase: e.phase, image: e.image, user: e.user, args: e.args, env: e.env },
       });
       break;
     case 'phase-log':

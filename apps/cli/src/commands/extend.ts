@@ -13,6 +13,7 @@ import {
 } from '@imgext/extender';
 import { parseGroup } from '@imgext/metadata';
 import type { CommandDefinition } from '../command.js';
+import { engineOptions } from '../engine-options.js';
 import { UsageError } from '../errors.js';
 import { EXTENDER_CHOICES, EXTENDER_ENV, extenderChoice } from '../extender-option.js';
 import { renderExtenderEvent } from '../render/extender-events.js';
@@ -75,10 +76,6 @@ export const extendCommand: CommandDefinition<ExtendArgs> = {
         default: 'if-not-present' as const,
         describe: 'Pulling a run image an extension switches to',
       })
-      .option('host', {
-        type: 'string',
-        describe: 'Engine address (overrides DOCKER_HOST)',
-      })
       .option('extender', {
         choices: EXTENDER_CHOICES,
         describe: `Builder of the Dockerfiles: BuildKit, the classic builder, or auto (env ${EXTENDER_ENV})`,
@@ -98,7 +95,7 @@ export const extendCommand: CommandDefinition<ExtendArgs> = {
         )
       : undefined;
     const asked = extenderChoice(args.extender, ctx.env);
-    const engine = new EngineClient({ env: ctx.env, ...(args.host ? { host: args.host } : {}) });
+    const engine = new EngineClient(engineOptions(args, ctx));
     // Held until tagged: a concurrent extend moving the same cache tag cannot remove it first.
     const images = new ExtendSession(engine, `extend-${randomBytes(6).toString('hex')}`, {
       onCleanupFailed: ({ what, message }) =>

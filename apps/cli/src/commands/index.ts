@@ -37,6 +37,23 @@ export const commands: CommandEntry[] = [
     describe: "Remove imgext's cached intermediate images (imgext.local/cache/...)",
     load: async () => (await import('./prune.js')).pruneCommand,
   },
+  {
+    command: 'inspect <image>',
+    describe:
+      'Show the run image, buildpacks, extensions, processes and rebasability of an app image',
+    load: async () => (await import('./inspect.js')).inspectCommand,
+  },
+  {
+    command: 'rebase <image>',
+    describe: 'Put an app image on a new run image, keeping its app and extension layers',
+    load: async () => (await import('./rebase.js')).rebaseCommand,
+  },
+  {
+    command: 'builder <action> <builder>',
+    describe:
+      'Inspect a builder: its buildpacks, extensions, orders, run images and lifecycle (builder inspect <builder>)',
+    load: async () => (await import('./builder-inspect.js')).builderCommand,
+  },
 ];
 
 /** The command's name: the first word of its yargs command string. */

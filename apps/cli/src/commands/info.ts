@@ -2,18 +2,16 @@
 import { EngineClient } from '@imgext/engine-client';
 import { chooseBuilder } from '@imgext/extender';
 import type { CommandDefinition } from '../command.js';
+import { engineOptions } from '../engine-options.js';
 import { extenderChoice, extenderOption } from '../extender-option.js';
 
-export const info: CommandDefinition<{ host?: string; extender?: string }> = {
+export const info: CommandDefinition<{ extender?: string }> = {
   command: 'info',
   describe: 'Show the container engine imgext uses (endpoint, API version, image store)',
-  builder: (y) =>
-    extenderOption(
-      y.option('host', { type: 'string', describe: 'Engine address (overrides DOCKER_HOST)' }),
-    ),
+  builder: (y) => extenderOption(y),
   handler: async (args, ctx) => {
     const asked = extenderChoice(args.extender, ctx.env);
-    const engine = new EngineClient({ env: ctx.env, ...(args.host ? { host: args.host } : {}) });
+    const engine = new EngineClient(engineOptions(args, ctx));
     try {
       const [version, info] = await Promise.all([
         engine.version({ signal: ctx.signal }),

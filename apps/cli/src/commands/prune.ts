@@ -2,14 +2,14 @@
 import { EngineClient } from '@imgext/engine-client';
 import { CACHE_REPOSITORY_PREFIX, pruneCache } from '@imgext/extender';
 import type { CommandDefinition } from '../command.js';
+import { engineOptions } from '../engine-options.js';
 
-export const pruneCommand: CommandDefinition<{ host?: string }> = {
+export const pruneCommand: CommandDefinition<object> = {
   command: 'prune',
   describe: `Remove imgext's cached intermediate images (${CACHE_REPOSITORY_PREFIX}...)`,
-  builder: (y) =>
-    y.option('host', { type: 'string', describe: 'Engine address (overrides DOCKER_HOST)' }),
+  builder: (y) => y,
   handler: async (args, ctx) => {
-    const engine = new EngineClient({ env: ctx.env, ...(args.host ? { host: args.host } : {}) });
+    const engine = new EngineClient(engineOptions(args, ctx));
     try {
       const { removed, removedUntagged, notRemoved } = await pruneCache(engine, {
         signal: ctx.signal,

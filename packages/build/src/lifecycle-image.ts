@@ -1,0 +1,65 @@
+/**
+ * Which image runs the phases that get the daemon socket and the registry credentials (analyzer,
+ * restorer, exporter). A builder is untrusted unless the caller says otherwise: then those phases
+ * run in a lifecycle image, never in the builder, by default `buildpacksio/lifecycle:<the builder's
+ * lifecycle version>` (as pack does). When no lifecycle image can be had, nothing is run.
+ */
+import type { EngineClientApi } from '@imgext/engine-client';
+import { ensureImage, type PullPolicy } from '@imgext/extender';
+import { BuildAppError } from './build-error.js';
+
+export const LIFECYCLE_IMAGE_REPOSITORY = 'buildpacksio/lifecycle';
+
+/** `buildpacksio/lifecycle:<version>`, the image pack uses for an untrusted builder. */
+export function defaultLifecycleImage(lifecycleVersion: string): string {
+  return `${LIFECYCLE_IMAGE_REPOSITORY}:${lifecycleVersion}`;
+}
+
+export interface LifecycleImageChoice {
+  /** The image of the daemon-access phases; undefined: the (trusted) builder runs them. */
+  image: string | undefined;
+  /** 'trusted': the builder; 'given': --lifecycle-image; 'default': buildpacksio/lifecycle. */
+  source: 'trusted' | 'given' | 'default';
+}
+
+export interface LifecycleImageOptions {
+  builder: string;
+  /** The builder's lifecycle version (its metadata label). */
+  lifecycleVersion: string | undefined;
+  trustBuilder: boolean;
+  lifecycleImage?: string;
+  pullPolicy: PullPolicy;
+  signal?: AbortSignal;
+}
+
+const HINT =
+  'pass --lifecycle-image IMAGE (an image holding /cnb/lifecycle), or --trust-builder if you trust the builder to get the daemon socket and registry credentials (or list it under trusted-builders in the config file)';
+
+/** Decides, and makes sure the chosen image is in the daemon (per the pull policy). */
+export async function chooseLifecycleImage(
+  client: EngineClientApi,
+  o: LifecycleImageOptions,
+): Promise<LifecycleImageChoice> {
+  if (!o.lifecycleImage && o.trustBuilder) return { image: undefined, source: 'trusted' };
+  const source = o.lifecycleImage ? 'given' : 'default';
+  if (!o.lifecycleImage && !o.lifecycleVersion) {
+    throw new BuildAppError(
+      'ERR_NO_LIFECYCLE_IMAGE',
+      `builder ${o.builder} is not trusted and its metadata names no lifecycle version, so there is no default lifecycle image to run the analyzer, restorer and exporter in`,
+      { hint: HINT },
+    );
+  }
+  const image = o.lifecycleImage ?? defaultLifecycleImage(o.lifecycleVersion as string);
+  try {
+    await ensureImage(client, image, o.pullPolicy, o.signal ? { signal: o.signal } : {});
+  } catch (err) {
+    if (o.signal?.aborted) throw err;
+    const why = err instanceof Error ? err.message : String(err);
+    const what =
+      source === 'given'
+        ? `the lifecycle image ${image} (--lifecycle-image) could not be had: ${why}`
+        : `builder ${o.builder} is not trusted, so the analyzer, restorer and exporter must run in the lifecycle image ${image}, which could not be had: ${why}`;
+    throw new BuildAppError('ERR_NO_LIFECYCLE_IMAGE', what, { hint: HINT, cause: err });
+  }
+  return { image, source };
+}
