@@ -341,6 +341,13 @@ describe('imgext build', () => {
       expect(images[phase]).toBe(lifecycleImage);
     for (const phase of ['detector', 'builder']) expect(images[phase]).not.toBe(lifecycleImage);
     expect(await runImage(client, image)).toContain('run image tool: run-tool 1.0');
+    // The lifecycle image has no /cnb/run.toml: the exporter read the builder's from -run, and
+    // recorded the run image as it does in the builder (the switched-to one, as pack records it).
+    const md = JSON.parse(
+      (await client.images.inspect(image)).Config?.Labels?.['io.buildpacks.lifecycle.metadata'] ??
+        '{}',
+    );
+    expect(md.runImage.image).toBe('imgext.local/stack/busybox:run-alt');
   });
 
   it('--env-file and --env reach the platform env (/platform/env), --env winning', async () => {

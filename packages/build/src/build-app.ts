@@ -36,11 +36,13 @@ import {
   restorerArgs,
 } from '@imgext/lifecycle';
 import {
+  apiAtLeast,
   describeBuilder,
   negotiatePlatformApi,
   parseAnalyzed,
   parseGroup,
   parseToml,
+  serializeRunToml,
 } from '@imgext/metadata';
 import { readAnalyzed, withExtend, writeAnalyzed } from './analyzed-file.js';
 import { type AppFiles, appFilterFor } from './app-files.js';
@@ -321,6 +323,7 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
     const cacheImage = options.cacheImage ? { cacheImage: options.cacheImage } : {};
     // Given explicitly, as pack does: a lifecycle image has no /cnb/run.toml to read it from.
     const runImage = options.runImage ?? md.runImages[0]?.image;
+    const runToml = apiAtLeast(platformApi, '0.12') ? serializeRunToml(md.runImages) : undefined;
     // As pack: the analyzer and exporter read the run image from its registry too.
     const registryEnv: Record<string, string> = {
       ...(publish
@@ -354,6 +357,9 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
             await session.putPlatformEnv(options.platformEnv ?? {}, s);
             // Where the detector looks before the builder's /cnb/order.toml.
             if (orderToml) await session.putFile('/layers/order.toml', orderToml, s);
+            // As pack: the exporter records the run image (runImage.image, mirrors) from this
+            // run.toml; a lifecycle image has no /cnb/run.toml of the builder's.
+            if (runToml) await session.putFile(RUN_TOML, runToml, s);
           },
         },
         {
@@ -464,6 +470,7 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
         ...cacheImage,
         ...(options.tags?.length ? { tags: options.tags } : {}),
         ...(options.defaultProcess ? { processType: options.defaultProcess } : {}),
+        ...(runToml ? { runToml: RUN_TOML } : {}),
       }),
       {
         env: {
@@ -639,3 +646,6 @@ async function exists(path: string): Promise<boolean> {
     () => false,
   );
 }
+
+/** Where imgext puts the builder's run.toml for the exporter (`-run`). */
+const RUN_TOML = '/layers/run.toml';

@@ -95,6 +95,8 @@ export interface ExporterArgs extends CommonArgs {
   tags?: string[];
   /** The default process type (pack's `--default-process`). */
   processType?: string;
+  /** `-run`: the run.toml that names the run image and its mirrors (platform API >= 0.12). */
+  runToml?: string;
 }
 
 export function exporterArgs(a: ExporterArgs): string[] {
@@ -107,6 +109,7 @@ export function exporterArgs(a: ExporterArgs): string[] {
     ...(a.daemon && a.launchCache ? ['-launch-cache', PATHS.launchCache] : []),
     ...cacheFlags(a),
     ...(a.processType ? ['-process-type', a.processType] : []),
+    ...(a.runToml ? ['-run', a.runToml] : []),
     a.image,
     ...(a.tags ?? []),
   ];

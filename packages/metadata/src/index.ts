@@ -14,5 +14,6 @@ export * from './labels.js';
 export * from './platform-api.js';
 export * from './project-descriptor.js';
 export * from './rebasable.js';
+export * from './run-toml.js';
 export { parseToml } from './toml.js';
 export * from './user.js';
