@@ -322,7 +322,11 @@ describe('buildApp', () => {
         },
       );
       await expect(build).rejects.toThrow('SIGINT');
-      expect(events.map((e) => e.type)).toEqual(['build-start', 'waiting-for-build']);
+      expect(events.map((e) => e.type)).toEqual([
+        'build-start',
+        'lifecycle-image',
+        'waiting-for-build',
+      ]);
       expect(await cacheVolumesOf(shared)).toEqual(volumesBefore);
       const locks = await client.containers.list({
         all: true,
