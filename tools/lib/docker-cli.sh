@@ -56,7 +56,9 @@ ensure_docker_cli() {
   local cli_v buildx_v
   cli_v=${TRIXIE_DOCKER_CLI_VERSION:-$(trixie_apt apt-cache madison docker-cli 2>/dev/null | awk -F' *[|] *' 'NR==1{print $2}')}
   buildx_v=${TRIXIE_BUILDX_VERSION:-$(trixie_apt apt-cache madison docker-buildx 2>/dev/null | awk -F' *[|] *' 'NR==1{print $2}')}
-  [ -n "$cli_v" ] && [ -n "$buildx_v" ] || die "trixie serves no docker-cli or docker-buildx (log: $log)"
+  if [ -z "$cli_v" ] || [ -z "$buildx_v" ]; then
+    die "trixie serves no docker-cli or docker-buildx (log: $log)"
+  fi
   local dl=$root/debs/docker-cli.$$
   rm -rf "$dl"
   mkdir -p "$dl"
