@@ -25,7 +25,7 @@ import {
   extend,
   retireSuperseded,
 } from '@imgext/extender';
-import { renderReport, type Sample, TOOLS, type Tool } from './report.js';
+import { type ReportMeta, renderReport, type Sample, TOOLS, type Tool } from './report.js';
 
 const exec = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -42,11 +42,14 @@ interface Options {
   out: string;
   docs: boolean;
   files: number;
+  /** Re-render from earlier runs' results.jsonl files; builds nothing. */
+  report: string[];
 }
 
 const USAGE = `usage: bash bench/extender/builders [--engines docker-26.1,docker-26.1-classic]
   [--stacks busybox,debian] [--n 1,3,5] [--rounds 3] [--tools classic,buildkit,buildx]
-  [--files 3000] [--no-prune] [--out DIR] [--docs]`;
+  [--files 3000] [--no-prune] [--out DIR] [--docs]
+       bash bench/extender/builders --report A.jsonl,B.jsonl [--out DIR] [--docs]`;
 
 function parseArgs(argv: string[]): Options {
   const o: Options = {
@@ -59,6 +62,7 @@ function parseArgs(argv: string[]): Options {
     out: join(here, '..', 'results'),
     docs: false,
     files: 3000,
+    report: [],
   };
   const list = (v: string | undefined, flag: string) => {
     if (!v) usage(`${flag} needs a value`);
@@ -76,6 +80,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--no-prune') o.prune = false;
     else if (a === '--out') o.out = v() ?? usage('--out needs a value');
     else if (a === '--docs') o.docs = true;
+    else if (a === '--report') o.report = list(v(), a);
     else usage(`unknown option ${a}`);
   }
   for (const s of o.stacks) if (s !== 'busybox' && s !== 'debian') usage(`unknown stack ${s}`);
@@ -93,7 +98,7 @@ function usage(message: string): never {
 const opts = parseArgs(process.argv.slice(2));
 const docker = process.env.BENCH_DOCKER;
 const dockerConfig = process.env.DOCKER_CONFIG;
-if (opts.tools.includes('buildx') && (!docker || !dockerConfig)) {
+if (opts.report.length === 0 && opts.tools.includes('buildx') && (!docker || !dockerConfig)) {
   usage('BENCH_DOCKER and DOCKER_CONFIG are not set: run it through bash bench/extender/builders');
 }
 const engineHosts = new Map(
@@ -394,18 +399,43 @@ async function main(): Promise<void> {
       }
     }
   }
-  const finished = new Date();
-  const report = renderReport(samples, {
+  const meta: ReportMeta = {
     started,
-    finished,
+    finished: new Date(),
     rounds: opts.rounds,
     files: opts.files,
     prune: opts.prune,
     versions: await versions(),
-  });
+  };
+  appendFileSync(jsonl, `${JSON.stringify({ meta })}\n`);
+  publish(samples, [meta]);
+}
+
+function publish(samples: Sample[], metas: ReportMeta[]): void {
+  const report = renderReport(samples, metas);
   writeFileSync(join(opts.out, 'extender-builders.md'), report.markdown);
   console.log(`\n${report.markdown}`);
   if (opts.docs) writeDocs(report.docs);
+}
+
+/** --report: the samples and run descriptions of earlier runs, rendered together. */
+async function rerender(files: string[]): Promise<void> {
+  const samples: Sample[] = [];
+  const metas: ReportMeta[] = [];
+  for (const f of files) {
+    for (const line of readFileSync(f, 'utf8').split('\n').filter(Boolean)) {
+      const x = JSON.parse(line);
+      if (x.meta) {
+        metas.push({
+          ...x.meta,
+          started: new Date(x.meta.started),
+          finished: new Date(x.meta.finished),
+        });
+      } else samples.push(x as Sample);
+    }
+  }
+  await mkdir(opts.out, { recursive: true });
+  publish(samples, metas);
 }
 
 async function versions(): Promise<string> {
@@ -442,8 +472,12 @@ function writeDocs(block: string): void {
   writeFileSync(file, `${text.slice(0, a + START.length)}\n${block}\n${text.slice(b)}`);
 }
 
-try {
-  await main();
-} finally {
-  if (!stopping) await cleanup();
+if (opts.report.length > 0) {
+  await rerender(opts.report);
+} else {
+  try {
+    await main();
+  } finally {
+    if (!stopping) await cleanup();
+  }
 }

@@ -57,14 +57,20 @@ function ratio(a: number[], b: number[]): string {
 /** Renders the results: `markdown` for results/, `docs` for docs/extender.md's markers. */
 export function renderReport(
   samples: Sample[],
-  meta: ReportMeta,
+  metas: ReportMeta[],
 ): { markdown: string; docs: string } {
   const groups = unique(samples.map((s) => `${s.engine}|${s.stack}`));
   const out: string[] = [];
   const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  for (const meta of metas) {
+    out.push(
+      `Run ${utc(meta.started)} to ${utc(meta.finished)}: ${meta.rounds} round(s), alternating which tool goes first; ${meta.versions}${meta.prune ? '' : '; BuildKit cache not pruned (--no-prune)'}.`,
+      '',
+    );
+  }
+  const files = metas[0]?.files ?? 3000;
   out.push(
-    `Measured ${utc(meta.started)} to ${utc(meta.finished)}, ${meta.rounds} round(s), alternating which tool goes first; ${meta.versions}.`,
-    `Seconds for the whole chain of N build Dockerfiles: median (min-max). Cold: fresh Dockerfile content each round${meta.prune ? " and the daemon's BuildKit cache pruned before each BuildKit/buildx cold run" : ''}; warm: the same chain again right after. Ratios of medians: > 1 means imgext's BuildKit backend is faster.`,
+    "Seconds for the whole chain of N build Dockerfiles: median (min-max). Cold: fresh Dockerfile content each round, and the daemon's BuildKit cache pruned before each BuildKit/buildx cold run; warm: the same chain again right after. Ratios of medians: > 1 means imgext's BuildKit backend is faster.",
     '',
   );
   const errors = new Map<string, string>();
@@ -72,7 +78,7 @@ export function renderReport(
     const [engine, stack] = g.split('|') as [string, string];
     const here = samples.filter((s) => s.engine === engine && s.stack === stack);
     out.push(
-      `**${engine}, ${stack} stack${stack === 'debian' ? ` (each Dockerfile writes ${meta.files} files; the first installs 4 .deb files from its context)` : ''}**`,
+      `**${engine}, ${stack} stack${stack === 'debian' ? ` (each Dockerfile writes ${files} files; the first installs 4 .deb files from its context)` : ''}**`,
       '',
       `| N | cache | ${TOOLS.map((t) => TOOL_NAMES[t]).join(' | ')} | classic / BuildKit | buildx / BuildKit |`,
       `| - | ----- | ${TOOLS.map(() => '---').join(' | ')} | --- | --- |`,
