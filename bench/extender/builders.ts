@@ -22,10 +22,18 @@ import {
   type BuilderKind,
   buildContext,
   CONTEXT_DOCKERFILE,
+  type ExtenderEvent,
   extend,
   retireSuperseded,
 } from '@imgext/extender';
-import { type ReportMeta, renderReport, type Sample, TOOLS, type Tool } from './report.js';
+import {
+  type Phases,
+  type ReportMeta,
+  renderReport,
+  type Sample,
+  TOOLS,
+  type Tool,
+} from './report.js';
 
 const exec = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -182,6 +190,8 @@ async function makeBase(engine: EngineClient, stack: string, tool: Tool): Promis
 
 interface RunOutcome {
   ms: number;
+  /** imgext: the chain's time split by its events, summed over the Dockerfiles. */
+  phases?: Phases;
   /** Untimed follow-up (imgext: retireSuperseded, as imgext build does it off the critical path). */
   afterMs?: number;
 }
@@ -193,8 +203,10 @@ async function viaImgext(
   n: number,
   base: string,
 ): Promise<RunOutcome> {
+  const split = phaseClock();
   const t = performance.now();
   const result = await extend({
+    onEvent: split.onEvent,
     engine,
     kind: 'build',
     generatedDir: dir,
@@ -207,7 +219,46 @@ async function viaImgext(
   const ms = performance.now() - t;
   const r = performance.now();
   if (result.superseded.length > 0) await retireSuperseded(engine, result);
-  return { ms, afterMs: performance.now() - r };
+  return { ms, afterMs: performance.now() - r, phases: split.phases() };
+}
+
+/**
+ * Where a chain's time goes, from the extender's events (stamped on arrival): before a
+ * Dockerfile's first step or vertex event (context, session, base tag, frontend), from the first
+ * to the last one (the steps), and after the last one to `extension.applied` (the build's end,
+ * the result's inspect, the base tag's removal); `between` is the rest (the chain's own work
+ * before and between Dockerfiles).
+ */
+function phaseClock(): { onEvent: (e: ExtenderEvent) => void; phases: () => Phases } {
+  const t0 = performance.now();
+  const p: Phases = { before: 0, steps: 0, after: 0, between: 0 };
+  let start: number | undefined;
+  let first: number | undefined;
+  let last: number | undefined;
+  let end = t0;
+  return {
+    onEvent(e) {
+      const now = performance.now();
+      if (e.type === 'extension.start') {
+        p.between += now - end;
+        start = now;
+        first = last = undefined;
+      } else if (
+        e.type === 'extension.step' ||
+        e.type === 'extension.vertex' ||
+        e.type === 'extension.output'
+      ) {
+        first ??= now;
+        last = now;
+      } else if (e.type === 'extension.applied' && start !== undefined) {
+        p.before += (first ?? now) - start;
+        p.steps += (last ?? now) - (first ?? now);
+        p.after += now - (last ?? now);
+        end = now;
+      }
+    },
+    phases: () => ({ ...p }),
+  };
 }
 
 /** `docker buildx build` per Dockerfile, each FROM the previous result by tag. */
@@ -384,6 +435,7 @@ async function main(): Promise<void> {
                   cache,
                   ms: r.ms,
                   ...(r.afterMs !== undefined ? { afterMs: r.afterMs } : {}),
+                  ...(r.phases ? { phases: r.phases } : {}),
                   ...(left ? { left } : {}),
                 });
               } catch (err) {

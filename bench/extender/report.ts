@@ -9,6 +9,14 @@ export const TOOL_NAMES: Record<Tool, string> = {
   buildx: 'docker buildx build',
 };
 
+/** See phaseClock in builders.ts (ms, summed over a chain's Dockerfiles). */
+export interface Phases {
+  before: number;
+  steps: number;
+  after: number;
+  between: number;
+}
+
 export interface Sample {
   engine: string;
   stack: string;
@@ -21,6 +29,7 @@ export interface Sample {
   /** imgext: retireSuperseded after the run (untimed in `ms`, as imgext build runs it aside). */
   afterMs?: number;
   error?: string;
+  phases?: Phases;
   /** After the warm run: images with this tool's label and no tag. */
   left?: { dangling: number; untagged: number };
 }
@@ -102,6 +111,7 @@ export function renderReport(
       }
     }
     out.push('');
+    const maxN = Math.max(...here.map((s) => s.n));
     const left = TOOLS.map((t) => {
       const l = here.filter((s) => s.tool === t && s.left).map((s) => s.left!);
       if (l.length === 0) return `${TOOL_NAMES[t]} -`;
@@ -109,6 +119,22 @@ export function renderReport(
       return `${TOOL_NAMES[t]} ${last.dangling} dangling / ${last.untagged} untagged (most at any point: ${Math.max(...l.map((x) => x.dangling))} / ${Math.max(...l.map((x) => x.untagged))})`;
     });
     out.push(`Images left without a tag after the last run: ${left.join('; ')}.`);
+    for (const cache of ['cold', 'warm'] as const) {
+      const split = (['classic', 'buildkit'] as const)
+        .map((t) => {
+          const ph = here
+            .filter((s) => s.tool === t && s.cache === cache && s.phases && s.n === maxN)
+            .map((s) => s.phases!);
+          if (ph.length === 0) return undefined;
+          const m = (k: keyof Phases) => Math.round(median(ph.map((x) => x[k])));
+          return `${TOOL_NAMES[t]} ${m('before')} ms before the first step, ${m('steps')} ms of steps, ${m('after')} ms after the last, ${m('between')} ms between Dockerfiles`;
+        })
+        .filter(Boolean);
+      if (split.length > 0)
+        out.push(
+          `Where the time goes, N=${maxN} ${cache} (medians of sums over the chain): ${split.join('; ')}.`,
+        );
+    }
     const retire = here.filter(
       (s) => s.tool === 'classic' && s.afterMs !== undefined && s.afterMs > 1,
     );
