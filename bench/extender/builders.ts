@@ -336,20 +336,31 @@ async function leftBehind(
 }
 
 async function cleanup(): Promise<void> {
-  for (const engine of engines.values()) {
-    for (let pass = 0; pass < 3; pass++) {
-      const images = await engine.images
+  for (const [name, engine] of engines) {
+    const mine = () =>
+      engine.images
         .list({ all: true, filters: { label: [`${RUN_LABEL}=${nonce}`] } })
         .catch(() => []);
+    for (let pass = 0; pass < 6; pass++) {
+      const images = await mine();
       if (images.length === 0) break;
       images.sort((a, b) => b.Created - a.Created);
-      for (let i = 0; i < images.length; i += 8) {
+      // Newest first (children before parents); 8 at a time on the first pass, one by one after
+      // it (a parent removed alongside its child can lose the race).
+      const width = pass === 0 ? 8 : 1;
+      for (let i = 0; i < images.length; i += width) {
         await Promise.all(
           images
-            .slice(i, i + 8)
+            .slice(i, i + width)
             .map((img) => engine.images.remove(img.Id, { force: true }).catch(() => undefined)),
         );
       }
+    }
+    const left = await mine();
+    if (left.length > 0) {
+      console.error(
+        `bench:extender-builders: ${left.length} image(s) left in ${name}: docker images -aq --filter label=${RUN_LABEL}=${nonce}`,
+      );
     }
     await engine.close();
   }
