@@ -516,6 +516,10 @@ async function versions(): Promise<string> {
     });
     parts.push(`buildx ${stdout.trim().split(' ').slice(1, 2).join(' ')}`);
   }
+  const head = await exec('git', ['-C', repo, 'log', '-1', '--format=%h %s']).catch(
+    () => undefined,
+  );
+  if (head) parts.push(`imgext at ${head.stdout.trim().slice(0, 80)}`);
   return parts.join('; ');
 }
 
