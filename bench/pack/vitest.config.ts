@@ -2,9 +2,12 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { sourceConditions } from '../../vitest.shared.js';
 
-/** The unit tests of the pack harness's core (timings, summary, SVG); the benchmark is not a test. */
+/**
+ * The unit tests of the harnesses' cores (pack: timings, summary, SVG; extender: the builders
+ * report); the benchmarks themselves are not tests.
+ */
 export default defineConfig({
-  root: fileURLToPath(new URL('.', import.meta.url)),
+  root: fileURLToPath(new URL('..', import.meta.url)),
   resolve: { conditions: sourceConditions },
-  test: { include: ['*.test.ts'] },
+  test: { include: ['pack/*.test.ts', 'extender/*.test.ts'] },
 });
