@@ -42,6 +42,8 @@ describe.each(testEngines())('a directory context on $name', (engine) => {
         dockerfile: 'imgext.Dockerfile',
         tags: [`${repo}:${builder}`],
         networkMode: 'none',
+        // The RUN prints what COPY saw: never from the cache of an earlier run.
+        noCache: true,
       },
     );
     const files = result.transcript
