@@ -100,10 +100,16 @@ export async function leftovers(
   };
 }
 
-/** Removes the session containers and volumes of builds of `image` (a daemon the CLI lost left them). */
+/**
+ * Removes the session containers and volumes of builds of `image`, and the lock on its caches
+ * (a daemon the CLI lost left them: it could not remove them).
+ */
 export async function removeSessionsOf(client: EngineClient, image: string): Promise<void> {
   const filters = sessionFilters(image);
   for (const c of await client.containers.list({ all: true, filters }))
+    await client.containers.remove(c.Id, { force: true });
+  const locks = { label: [`${LOCK_LABEL}=${image}`] };
+  for (const c of await client.containers.list({ all: true, filters: locks }))
     await client.containers.remove(c.Id, { force: true });
   for (const v of await client.volumes.list({ filters }))
     await client.volumes.remove(v.Name, { force: true });
