@@ -16,6 +16,7 @@ import type {
   RemoveImageResult,
   TarStream,
 } from './api.js';
+import { buildQuery } from './build-query.js';
 import { BuildStreamReader } from './build-stream.js';
 import { buildkitBuild } from './buildkit/buildkit-build.js';
 import { checkDirectory, directoryTar } from './context/directory-tar.js';
@@ -119,15 +120,8 @@ export class Images implements ImagesApi {
       path: '/build',
       query: {
         version: '1',
-        t: opts.tags,
         dockerfile: opts.dockerfile,
-        buildargs: opts.buildArgs,
-        labels: opts.labels,
-        networkmode: opts.networkMode,
-        pull: opts.pull,
-        nocache: opts.noCache,
-        target: opts.target,
-        platform: opts.platform,
+        ...buildQuery(opts),
         rm: opts.rm ?? true,
         forcerm: opts.forceRm ?? true,
       },

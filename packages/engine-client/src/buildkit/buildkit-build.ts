@@ -10,6 +10,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { BuildOptions, BuildResult, DirectoryContext } from '../api.js';
+import { buildQuery } from '../build-query.js';
 import { readDockerignore } from '../context/directory-tar.js';
 import {
   AbortedError,
@@ -146,14 +147,7 @@ export async function buildkitBuild(
         remote: 'client-session',
         dockerfile: opts.dockerfile ?? 'Dockerfile',
         buildid: buildId,
-        t: opts.tags,
-        buildargs: opts.buildArgs,
-        labels: opts.labels,
-        networkmode: opts.networkMode,
-        pull: opts.pull,
-        nocache: opts.noCache,
-        target: opts.target,
-        platform: opts.platform,
+        ...buildQuery(opts),
       },
       untimed: true,
       signal: requestSignal,
