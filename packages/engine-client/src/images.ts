@@ -18,7 +18,6 @@ import type {
 } from './api.js';
 import { buildQuery } from './build-query.js';
 import { BuildStreamReader } from './build-stream.js';
-import { buildkitBuild } from './buildkit/buildkit-build.js';
 import { checkDirectory, directoryTar } from './context/directory-tar.js';
 import { NotFoundError, StreamError } from './errors.js';
 import { progressEvent, readProgress } from './progress-stream.js';
@@ -94,6 +93,8 @@ export class Images implements ImagesApi {
           "builder 'buildkit' takes a DirectoryContext ({ dir, files }), not a tar stream",
         );
       }
+      // Loaded on first use: the session (http2, protobuf, fsutil) is ~40 ms of a CLI's start.
+      const { buildkitBuild } = await import('./buildkit/buildkit-build.js');
       return buildkitBuild(this.#t, this.#auth, context, opts);
     }
     if (!isTarStream(context)) {

@@ -1,9 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { type Dispatcher, Pool } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { EngineClientOptions, ResolvedEndpoint } from '../api.js';
 import { type EndpointDetails, publicEndpoint, resolveEndpoint } from './resolve-endpoint.js';
 import { createSshConnector } from './ssh-connector.js';
+import { Pool } from './undici-pool.js';
 
 /** A pooled HTTP path to the daemon: connects are timed, responses are timed per request. */
 export interface Connection {
@@ -27,7 +28,7 @@ export function connect(
   const { target, tlsOptions: tls, connections } = details;
   const timeout = details.connectTimeout;
   let origin = 'http://localhost';
-  let pool: Pool;
+  let pool: InstanceType<typeof Pool>;
   let children: Set<ChildProcess> | undefined;
   if (target.transport === 'unix') {
     pool = new Pool(origin, {
