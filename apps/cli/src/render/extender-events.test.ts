@@ -81,6 +81,23 @@ describe('renderExtenderEvent: extension.vertex', () => {
     expect(output.extensions).toBeUndefined();
   });
 
+  it('not on a terminal: a step BuildKit ends twice (the FROM of a base it has) is one line', () => {
+    const io = captureOutput();
+    const output = createOutput(io.streams, { json: false, verbose: false, now: () => 0 });
+    const from = { ...base, id: 'f', name: '[1/2] FROM 79656032360d', internal: false } as const;
+    const again = { ...from, extension: 'ext-b' } as const;
+    for (const e of [from, again]) {
+      renderExtenderEvent(output, { ...e, state: 'started', startedAt: T });
+      renderExtenderEvent(output, { ...e, state: 'done', startedAt: T, completedAt: T + 10 });
+      renderExtenderEvent(output, { ...e, state: 'started', startedAt: T + 20 });
+      renderExtenderEvent(output, { ...e, state: 'done', startedAt: T + 20, completedAt: T + 30 });
+    }
+    expect(linesOf(io.stderr())).toEqual([
+      '[  0.0s] [build ext-a] [1/2] FROM 79656032360d  0.0s',
+      '[  0.0s] [build ext-b] [1/2] FROM 79656032360d  0.0s',
+    ]);
+  });
+
   it('--verbose adds the starts and the internal steps', () => {
     const io = captureOutput();
     const output = createOutput(io.streams, { json: false, verbose: true, now: () => 0 });

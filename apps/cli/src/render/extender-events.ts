@@ -3,6 +3,23 @@ import type { ExtenderEvent } from '@imgext/extender';
 import type { Output } from '../command.js';
 import { vertexLabel, vertexStatus } from './extension-progress.js';
 
+/**
+ * The vertexes whose end was already printed, per output: BuildKit reports the FROM of a base it
+ * has as done, then started and done (or cached) again; a line per step is enough for people.
+ */
+const ended = new WeakMap<Output, Set<string>>();
+
+/** Whether this end of a vertex repeats one already printed (remembers it otherwise). */
+function repeatedEnd(output: Output, e: ExtenderEvent & { type: 'extension.vertex' }): boolean {
+  if (e.state === 'started') return false;
+  const seen = ended.get(output) ?? new Set<string>();
+  ended.set(output, seen);
+  const key = `${e.kind}\u0000${e.extension}\u0000${e.id}`;
+  if (seen.has(key)) return true;
+  seen.add(key);
+  return false;
+}
+
 export function renderExtenderEvent(output: Output, e: ExtenderEvent): void {
   // on a terminal, BuildKit steps and their output are drawn live
   if (output.extensions?.handle(e)) return;
@@ -16,7 +33,8 @@ export function renderExtenderEvent(output: Output, e: ExtenderEvent): void {
       break;
     case 'extension.vertex':
       // for people: one line when a step ends (done, CACHED, ERROR); starts and BuildKit's
-      // internal steps only with --verbose; --json has every change
+      // internal steps only with --verbose, nor a step's second end (the FROM BuildKit starts
+      // again); --json has every change
       output.event({
         type: 'extension.vertex',
         message: `${vertexLabel(e)} ${e.name}  ${vertexStatus(e)}${e.error ? `: ${e.error}` : ''}`,
@@ -31,7 +49,10 @@ export function renderExtenderEvent(output: Output, e: ExtenderEvent): void {
           ...(e.completedAt !== undefined ? { completedAt: e.completedAt } : {}),
           ...(e.error !== undefined ? { error: e.error } : {}),
         },
-        detail: e.state === 'started' || (e.internal && e.state !== 'error'),
+        detail:
+          e.state === 'started' ||
+          (e.internal && e.state !== 'error') ||
+          (e.state !== 'error' && repeatedEnd(output, e)),
       });
       break;
     case 'extension.output':
