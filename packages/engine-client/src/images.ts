@@ -1,5 +1,5 @@
 /** The images API: /images/* and /build. */
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type {
   BuildOptions,
   BuildResult,
@@ -104,6 +104,14 @@ export class Images implements ImagesApi {
       return this.build(tar, opts);
     }
     holdStreamError(context);
+    if (opts.after) {
+      try {
+        await opts.after;
+      } catch (err) {
+        if (context instanceof Readable) context.destroy();
+        throw err;
+      }
+    }
     // A helper that cannot be run (a credsStore copied from another machine) does not fail a
     // build, as with `docker build`: it is skipped with a warning event.
     const skipped = (err: Error) =>

@@ -189,7 +189,7 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
       emit,
       ...call,
     });
-    current = await engine.images.inspect(result.imageId, call);
+    current = result.image ?? (await engine.images.inspect(result.imageId, call));
     const before = await previous;
     if (before && before.Id !== current.Id) {
       superseded.push({

@@ -107,6 +107,12 @@ export interface BuildOptions extends CallOptions {
    * sends none. Default: every credential the docker config knows.
    */
   registries?: string[];
+  /**
+   * What the build must wait for before the daemon starts it (a tag its FROM names): BuildKit
+   * opens its session and reads the context meanwhile. A rejection is the build's error; no
+   * build is started then.
+   */
+  after?: Promise<unknown>;
 }
 
 export type BuildProgressEvent =

@@ -202,6 +202,34 @@ describe.each(engines.filter((e) => !e.podman))('BuildKit builds on $name', (eng
     }
   });
 
+  it('`after`: the build starts once it settled (a tag its FROM names), and not at all when it rejects', async () => {
+    const source = `${repo}:after-source`;
+    await build(
+      { files: { Dockerfile: `FROM ${BUILD_IMAGE}\nLABEL after=source\n` } },
+      { tags: [source] },
+    );
+    const id = (await client.images.inspect(source)).Id;
+    const late = `${repo}:after-late`;
+    // the tag only exists once `after` settled: a build started earlier would not find it
+    const tagged = new Promise((r) => setTimeout(r, 300)).then(() =>
+      client.images.tag(id, repo, 'after-late'),
+    );
+    const result = await build(
+      { files: { Dockerfile: `FROM ${late}\nLABEL after=built\n` } },
+      { tags: [`${repo}:after-built`], after: tagged },
+    );
+    expect((await client.images.inspect(result.imageId)).Config?.Labels).toMatchObject({
+      after: 'built',
+    });
+    const refused = new Error('no base for you');
+    const err = await build(
+      { files: { Dockerfile: `FROM ${BUILD_IMAGE}\nLABEL after=never\n` } },
+      { tags: [`${repo}:after-never`], after: Promise.reject(refused) },
+    ).catch((e: unknown) => e);
+    expect(err).toBe(refused);
+    expect(await client.images.find(`${repo}:after-never`)).toBeUndefined();
+  });
+
   it('a second identical build is served from the cache, step by step', async () => {
     const context = {
       dir,

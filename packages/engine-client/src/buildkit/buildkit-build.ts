@@ -63,6 +63,8 @@ export async function buildkitBuild(
   opts: BuildOptions,
 ): Promise<BuildResult> {
   const signal = opts.signal;
+  // settled below, after the session opened; a rejection meanwhile is not unhandled
+  opts.after?.catch(() => undefined);
   // `files` (the Dockerfile, and files only the frontend reads) make the `dockerfile` source and
   // are never part of what COPY sees; `dir` is the `context` source (and the `dockerfile` one
   // when there are no files, for a Dockerfile inside it).
@@ -128,6 +130,14 @@ export async function buildkitBuild(
     },
   });
 
+  if (opts.after) {
+    try {
+      await opts.after;
+    } catch (err) {
+      await session.close();
+      throw err;
+    }
+  }
   const buildId = randomUUID();
   const requestSignal = signal ? AbortSignal.any([signal, stop.signal]) : stop.signal;
   const transcript: string[] = [];

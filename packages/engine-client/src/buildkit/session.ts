@@ -100,8 +100,12 @@ export class BuildkitSession {
   close(): Promise<void> {
     if (!this.#closing) {
       this.#closing = true;
-      this.#h2.destroy();
-      this.#socket.destroy();
+      // On the next tick: right after the handshake, Node's HTTP/2 session still has to feed it
+      // what the daemon sent with its answer (a tick queued then), and fails on a destroyed one.
+      process.nextTick(() => {
+        this.#h2.destroy();
+        this.#socket.destroy();
+      });
     }
     return this.closed;
   }

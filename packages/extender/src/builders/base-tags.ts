@@ -12,38 +12,83 @@ import { removeQuietly } from '../untagged-images.js';
 
 export const BASE_TAG_REPOSITORY = `${HOLD_REPOSITORY_PREFIX}base`;
 
-const inUse = new WeakMap<EngineClientApi, Map<string, number>>();
+interface Held {
+  /** Builds of this process using the tag. */
+  users: number;
+  /** The tag request that put it there (settled once it is). */
+  tagged: Promise<void>;
+}
+
+const inUse = new WeakMap<EngineClientApi, Map<string, Held>>();
 
 /** The reference a build names `imageId` by. */
 export function baseTagFor(imageId: string): string {
   return `${BASE_TAG_REPOSITORY}:${imageId.replace(/^sha256:/, '')}`;
 }
 
-/** Tags `imageId` for a build (again, when asked: another process may have removed it). */
+/**
+ * Tags `imageId` for a build (again, when asked: another process may have removed it). A tag
+ * another build of this process holds is there already: that build's request is awaited, no
+ * new one sent.
+ */
 export async function acquireBaseTag(
   engine: EngineClientApi,
   imageId: string,
   opts: { signal?: AbortSignal; retag?: boolean } = {},
 ): Promise<string> {
   const ref = baseTagFor(imageId);
-  const counts = inUse.get(engine) ?? new Map<string, number>();
-  inUse.set(engine, counts);
-  const n = counts.get(ref) ?? 0;
-  counts.set(ref, n + (opts.retag ? 0 : 1));
-  await engine.images.tag(imageId, BASE_TAG_REPOSITORY, ref.slice(BASE_TAG_REPOSITORY.length + 1), {
-    ...(opts.signal ? { signal: opts.signal } : {}),
-  });
-  return ref;
+  const held = inUse.get(engine) ?? new Map<string, Held>();
+  inUse.set(engine, held);
+  const h = held.get(ref);
+  let entry = h;
+  try {
+    if (h && !opts.retag) {
+      h.users++;
+      // the other build's tag request failed: this one tries its own
+      await h.tagged.catch(() => {
+        h.tagged = tag(engine, imageId, ref, opts.signal);
+        return h.tagged;
+      });
+      return ref;
+    }
+    const tagged = tag(engine, imageId, ref, opts.signal);
+    if (h) h.tagged = tagged;
+    else held.set(ref, (entry = { users: 1, tagged }));
+    await tagged;
+    return ref;
+  } catch (err) {
+    // no build of this one's: it uses nothing (a retag keeps its caller's use)
+    if (entry && !opts.retag && --entry.users === 0 && held.get(ref) === entry) held.delete(ref);
+    throw err;
+  }
+}
+
+function tag(
+  engine: EngineClientApi,
+  imageId: string,
+  ref: string,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  return engine.images.tag(
+    imageId,
+    BASE_TAG_REPOSITORY,
+    ref.slice(BASE_TAG_REPOSITORY.length + 1),
+    {
+      ...(signal ? { signal } : {}),
+    },
+  );
 }
 
 /** Ends one build's use; the last one removes the tag. Resolves whether it removed it. */
 export async function releaseBaseTag(engine: EngineClientApi, ref: string): Promise<boolean> {
-  const counts = inUse.get(engine);
-  const n = (counts?.get(ref) ?? 1) - 1;
-  if (n > 0) {
-    counts?.set(ref, n);
+  const held = inUse.get(engine);
+  const h = held?.get(ref);
+  if (h && h.users > 1) {
+    h.users--;
     return false;
   }
-  counts?.delete(ref);
+  held?.delete(ref);
+  // a tag request still under way would put the tag back after the removal
+  await h?.tagged.catch(() => undefined);
   return removeQuietly(engine, ref);
 }

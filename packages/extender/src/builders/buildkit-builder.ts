@@ -6,7 +6,7 @@
  */
 import type { BuildProgressEvent } from '@imgext/engine-client';
 import { BASE_IMAGE_ARG } from '@imgext/metadata';
-import { acquireBaseTag, releaseBaseTag } from './base-tags.js';
+import { acquireBaseTag, baseTagFor, releaseBaseTag } from './base-tags.js';
 import type {
   DockerfileBuild,
   DockerfileBuilder,
@@ -27,7 +27,8 @@ export const buildkitBuilder: DockerfileBuilder = {
     const shortBase = b.baseImageId.replace(/^sha256:/, '').slice(0, 12);
     const display = (name: string) =>
       name.replace(/imgext\.local\/hold\/base:[0-9a-f]{64}(@sha256:[0-9a-f]{64})?/g, shortBase);
-    const build = (base: string) =>
+    const base = baseTagFor(b.baseImageId);
+    const build = (after: Promise<unknown>) =>
       engine.images.build(
         { ...(b.dir ? { dir: b.dir } : {}), files: { [DOCKERFILE]: b.text } },
         {
@@ -39,30 +40,48 @@ export const buildkitBuilder: DockerfileBuilder = {
           networkMode: b.networkMode,
           ...(b.registries ? { registries: b.registries } : {}),
           onProgress: (e: BuildProgressEvent) => forward(e, b),
+          // the session opens while the base is tagged
+          after,
           ...call,
         },
       );
-    const base = await acquireBaseTag(engine, b.baseImageId, call);
+    // Settles once the tag is there (or failed: then no use of it is counted).
+    const acquired = acquireBaseTag(engine, b.baseImageId, call);
+    let result: Awaited<ReturnType<typeof build>>;
     try {
-      let result: Awaited<ReturnType<typeof build>>;
       try {
-        result = await build(base);
+        result = await build(acquired);
       } catch (err) {
         // Another process's build of the same base may have removed the shared tag before
         // this build resolved it: tag again and build once more.
         if (!lostBase(err, base)) throw err;
-        await acquireBaseTag(engine, b.baseImageId, { ...call, retag: true });
-        result = await build(base);
+        result = await build(acquireBaseTag(engine, b.baseImageId, { ...call, retag: true }));
       }
-      return { imageId: result.imageId, cacheHits: result.cacheHits, steps: result.steps };
     } catch (err) {
+      await release(acquired);
       throw toExtenderError(err, b, buildkitStepLine);
-    } finally {
-      // Not under the caller's signal: a cancelled build still drops its use of the base tag.
-      await releaseBaseTag(engine, base).catch((err: Error) =>
+    }
+    // The chain's next base is read while the tag goes.
+    const [image] = await Promise.allSettled([
+      engine.images.inspect(result.imageId, call),
+      release(acquired),
+    ]);
+    if (image.status === 'rejected') throw image.reason;
+    return {
+      imageId: result.imageId,
+      cacheHits: result.cacheHits,
+      steps: result.steps,
+      image: image.value,
+    };
+
+    /** Drops this build's use of the base tag, if it got one; never under the caller's signal. */
+    async function release(tagged: Promise<string>): Promise<void> {
+      const ref = await tagged.catch(() => undefined);
+      if (ref === undefined) return;
+      await releaseBaseTag(engine, ref).catch((err: Error) =>
         b.emit({
           type: 'warning',
-          message: `could not remove the temporary tag ${base}: ${err.message}`,
+          message: `could not remove the temporary tag ${ref}: ${err.message}`,
           extension,
         }),
       );

@@ -3,7 +3,7 @@
  * that does it. A backend per builder: the classic builder (`classic-builder.ts`, with its
  * step-image bookkeeping) and BuildKit over a session (`buildkit-builder.ts`).
  */
-import type { BuilderKind, EngineClientApi } from '@imgext/engine-client';
+import type { BuilderKind, EngineClientApi, ImageInspect } from '@imgext/engine-client';
 import type { DockerfileKind, GeneratedDockerfile } from '@imgext/metadata';
 import type { ExtenderEventListener } from '../events.js';
 
@@ -43,6 +43,8 @@ export interface DockerfileBuildResult {
   imageId: string;
   cacheHits: number;
   steps: number;
+  /** The result's inspect, when the backend read it (beside its own clean-up): the chain's next base. */
+  image?: ImageInspect;
 }
 
 export interface DockerfileBuilder {
