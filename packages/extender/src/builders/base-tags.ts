@@ -53,7 +53,10 @@ export async function acquireBaseTag(
     }
     const tagged = tag(engine, imageId, ref, opts.signal);
     if (h) h.tagged = tagged;
-    else held.set(ref, (entry = { users: 1, tagged }));
+    else {
+      entry = { users: 1, tagged };
+      held.set(ref, entry);
+    }
     await tagged;
     return ref;
   } catch (err) {
