@@ -86,3 +86,9 @@ require (
 )
 
 replace github.com/osscontainertools/kaniko => ./kaniko-stub
+// go-containerregistry v0.21.9 (lifecycle v0.21.17's pin) walks an image's layers by digest; imgutil's
+// daemon layer facades all have the zero digest, so every run-image and reused previous-image layer
+// of the app image became the last reused one, and the daemon export failed with "invalid diffID for
+// layer N" whenever a layer below a reused one had changed. v0.21.2 walks by diff ID. See
+// docs/build-flow.md "Known issue: invalid diffID".
+replace github.com/google/go-containerregistry => github.com/google/go-containerregistry v0.21.2
