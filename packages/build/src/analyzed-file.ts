@@ -1,6 +1,6 @@
 /** /layers/analyzed.toml of a session, read and written back. */
 
-import type { LifecycleSession } from '@imgext/lifecycle';
+import { LifecycleError, type LifecycleSession } from '@imgext/lifecycle';
 import { type Analyzed, parseAnalyzed, serializeAnalyzed } from '@imgext/metadata';
 import { BuildAppError } from './build-error.js';
 
@@ -27,4 +27,24 @@ export function writeAnalyzed(
 /** `analyzed` with `[run-image] extend` set. */
 export function withExtend(analyzed: Analyzed, extend: boolean): Analyzed {
   return { ...analyzed, runImage: { ...analyzed.runImage, extend } };
+}
+
+/**
+ * `analyzed` without the previous image (`[image]`) and its layer metadata (`[metadata]`): the
+ * exporter then reuses nothing from it and sends every layer it has.
+ */
+export function withoutPreviousImage(analyzed: Analyzed): Analyzed {
+  const { image: _image, metadata: _metadata, ...rest } = analyzed.rest;
+  return { ...analyzed, rest };
+}
+
+/**
+ * The daemon refused the exporter's image because a layer's data is not the layer the config
+ * names: the lifecycle's reuse bug (0.21.15 and later: its go-containerregistry looks layers up
+ * by digest, and the daemon-side stand-ins of the previous image's layers all have none).
+ */
+export function isReuseDiffIdError(err: unknown): boolean {
+  if (!(err instanceof LifecycleError) || err.phase !== 'exporter') return false;
+  const text = [err.message, ...(err.logTail ?? [])].join('\n');
+  return /invalid diffID for layer \d+/.test(text);
 }

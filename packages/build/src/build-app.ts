@@ -44,7 +44,13 @@ import {
   parseToml,
   serializeRunToml,
 } from '@imgext/metadata';
-import { readAnalyzed, withExtend, writeAnalyzed } from './analyzed-file.js';
+import {
+  isReuseDiffIdError,
+  readAnalyzed,
+  withExtend,
+  withoutPreviousImage,
+  writeAnalyzed,
+} from './analyzed-file.js';
 import { type AppFiles, appFilterFor } from './app-files.js';
 import { BuildAppError } from './build-error.js';
 import { type BuildEvent, type BuildEventListener, isBuildBranch } from './build-events.js';
@@ -458,30 +464,28 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
     // and the builder image, so it runs beside the restorer; so does the run branch (its base is
     // the run image as analyzed). The restorer reads group.toml and analyzed.toml and restores the
     // cache into /layers/<buildpack>/: nothing an extension writes (docs/build-flow.md).
-    const exporter = session.preparePhase(
-      'exporter',
-      exporterArgs({
-        ...common,
-        image: options.image,
-        ...owner,
-        daemon,
-        cache: !options.cacheImage,
-        launchCache: daemon,
-        ...cacheImage,
-        ...(options.tags?.length ? { tags: options.tags } : {}),
-        ...(options.defaultProcess ? { processType: options.defaultProcess } : {}),
-        ...(runToml ? { runToml: RUN_TOML } : {}),
-      }),
-      {
-        env: {
-          ...registryEnv,
-          ...(options.creationTime !== undefined
-            ? { SOURCE_DATE_EPOCH: String(options.creationTime) }
-            : {}),
-        },
-        signal,
+    const exportArgs = exporterArgs({
+      ...common,
+      image: options.image,
+      ...owner,
+      daemon,
+      cache: !options.cacheImage,
+      launchCache: daemon,
+      ...cacheImage,
+      ...(options.tags?.length ? { tags: options.tags } : {}),
+      ...(options.defaultProcess ? { processType: options.defaultProcess } : {}),
+      ...(runToml ? { runToml: RUN_TOML } : {}),
+    });
+    const exportOptions = {
+      env: {
+        ...registryEnv,
+        ...(options.creationTime !== undefined
+          ? { SOURCE_DATE_EPOCH: String(options.creationTime) }
+          : {}),
       },
-    );
+      signal,
+    };
+    const exporter = session.preparePhase('exporter', exportArgs, exportOptions);
     const results = await runSchedule(
       [
         {
@@ -530,7 +534,20 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
     if (runExtended?.layout) {
       await writeAnalyzed(session, withExtend(await readAnalyzed(session, signal), true), signal);
     }
-    await exporter.start();
+    await exporter.start().catch(async (err: unknown) => {
+      // The lifecycle's layer-reuse bug (docs/build-flow.md, "Known issue: invalid diffID"): a
+      // daemon export that reuses layers of the previous image on top of changed layers sends
+      // one layer's data for all of them. Exported again without the previous image, every
+      // layer is sent from /layers and the launch cache; the next build reuses safely again.
+      if (!daemon || !isReuseDiffIdError(err)) throw err;
+      emit({ type: 'export-retry', image: options.image, reason: (err as Error).message });
+      await writeAnalyzed(
+        session,
+        withoutPreviousImage(await readAnalyzed(session, signal)),
+        signal,
+      );
+      await session.runPhase('exporter', exportArgs, { ...exportOptions, attempt: 'again' });
+    });
     // The exporter's report names the pushed manifest's digest (pack prints it too).
     const digest = publish ? await reportedDigest(session, signal) : undefined;
     if (options.reportOutputDir) {

@@ -20,6 +20,11 @@ export type BuildEvent =
    */
   | { type: 'waiting-for-build'; image: string; holder: LockHolder }
   | { type: 'waited-for-build'; image: string; durationMs: number }
+  /**
+   * The exporter hit the lifecycle's layer-reuse bug (invalid diffID); it is run again without
+   * the previous image, so no layer is reused from it this once.
+   */
+  | { type: 'export-retry'; image: string; reason: string }
   /** The lock of a build on this host that no longer runs (killed) was removed. */
   | { type: 'stale-build-lock-removed'; image: string; holder: LockHolder }
   /** Where the daemon-access phases run: the trusted builder, or a lifecycle image. */

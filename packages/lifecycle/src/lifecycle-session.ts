@@ -58,6 +58,8 @@ export interface RunPhaseOptions {
   env?: Record<string, string>;
   /** More mounts for this phase (pack's `--volume`, for the builder). */
   mounts?: MountSpec[];
+  /** Runs it again under another container name (`imgext-<session>-<phase>-<attempt>`). */
+  attempt?: string;
   signal?: AbortSignal;
 }
 
@@ -404,7 +406,7 @@ export class LifecycleSession {
         NetworkMode: traits.daemon ? 'host' : (this.#opts.network ?? 'none'),
       },
     };
-    const name = `imgext-${this.id}-${phase}`;
+    const name = `imgext-${this.id}-${phase}${opts.attempt ? `-${opts.attempt}` : ''}`;
     const tail: string[] = [];
     const lines = new LineSplitter((stream, line) => {
       tail.push(line);

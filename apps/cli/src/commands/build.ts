@@ -468,6 +468,12 @@ function renderBuildEvent(output: Output, e: BuildEvent): void {
         data: { image: e.image, durationMs: e.durationMs },
       });
       break;
+    case 'export-retry':
+      output.warn(
+        `the exporter hit the lifecycle's layer-reuse bug (invalid diffID); exporting ${e.image} again without reusing layers of the previous image`,
+        { image: e.image, reason: e.reason },
+      );
+      break;
     case 'stale-build-lock-removed':
       output.warn(
         `removed the lock ${e.holder.lock} of a build of ${e.image} that no longer runs${e.holder.pid ? ` (process ${e.holder.pid})` : ''}`,
