@@ -33,21 +33,32 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   });
 }
 
-// Writes after the reader went away are dropped; the first EPIPE stops the work.
-process.stdout.on('error', (err) => {
-  if (err.code !== 'EPIPE') throw err;
-  pipeClosed = true;
-  if (!controller.signal.aborted) controller.abort(new Error('stdout was closed'));
-});
-const stdout = {
-  get isTTY() {
-    return process.stdout.isTTY === true;
-  },
-  get columns() {
-    return process.stdout.columns;
-  },
-  write: (text) => (pipeClosed || process.stdout.destroyed ? true : process.stdout.write(text)),
+// Writes after the reader went away are dropped; the first EPIPE (stdout's, or stderr's, where
+// progress and errors go: `imgext build 2>&1 >/dev/null | head`) stops the work.
+const closed = { stdout: false, stderr: false };
+const wrap = (name) => {
+  const stream = process[name];
+  stream.on('error', (err) => {
+    if (err.code !== 'EPIPE') throw err;
+    closed[name] = true;
+    pipeClosed = true;
+    if (!controller.signal.aborted) controller.abort(new Error(`${name} was closed`));
+  });
+  return {
+    get isTTY() {
+      return stream.isTTY === true;
+    },
+    get columns() {
+      return stream.columns;
+    },
+    get rows() {
+      return stream.rows;
+    },
+    write: (text) => (closed[name] || stream.destroyed ? true : stream.write(text)),
+  };
 };
+const stdout = wrap('stdout');
+const stderr = wrap('stderr');
 
-const code = await main(process.argv.slice(2), { signal: controller.signal, stdout });
+const code = await main(process.argv.slice(2), { signal: controller.signal, stdout, stderr });
 process.exitCode = pipeClosed ? EXIT_PIPE : code;

@@ -25,7 +25,12 @@ import {
 const bin = resolve(import.meta.dirname, '../bin/imgext.js');
 const built = existsSync(resolve(import.meta.dirname, '../dist/main.js'));
 const image = 'imgext-test/build-signal:latest';
-const images = [image, 'imgext-test/build-signal-twice:latest', 'imgext-test/build-epipe:latest'];
+const images = [
+  image,
+  'imgext-test/build-signal-twice:latest',
+  'imgext-test/build-epipe:latest',
+  'imgext-test/build-epipe-stderr:latest',
+];
 let client: EngineClient;
 let app: string | undefined;
 
@@ -105,6 +110,28 @@ describe.skipIf(!built)('imgext build and SIGINT (the built CLI as a process)', 
     const { code, stderr } = await exited(child);
     expect(lines).toBeGreaterThanOrEqual(2);
     expect(stderr).not.toMatch(/\n\s+at |EPIPE/);
+    expect(code).toBe(141);
+    expect(await leftovers(client, epipe)).toEqual({ containers: 0, volumes: 0, image: false });
+    expect(await cacheVolumesOf(client, epipe)).toEqual([]);
+  });
+
+  it('stderr closed by its reader (2>&1 >/dev/null | head -2): exit 141, nothing left', async () => {
+    const epipe = images[3] as string;
+    app ??= await sampleApp('build run');
+    // Without --json the progress goes to stderr; stdout is left unread.
+    const child = imgext(buildArgv(epipe, app).filter((a) => a !== '--json'));
+    child.stdout?.resume();
+    let lines = 0;
+    const reader = createInterface({ input: child.stderr! });
+    reader.on('line', () => {
+      lines += 1;
+      if (lines === 2) {
+        reader.close();
+        child.stderr?.destroy();
+      }
+    });
+    const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
+    expect(lines).toBeGreaterThanOrEqual(2);
     expect(code).toBe(141);
     expect(await leftovers(client, epipe)).toEqual({ containers: 0, volumes: 0, image: false });
     expect(await cacheVolumesOf(client, epipe)).toEqual([]);
