@@ -93,6 +93,8 @@ export class Images implements ImagesApi {
           "builder 'buildkit' takes a DirectoryContext ({ dir, files }), not a tar stream",
         );
       }
+      // Settled by buildkitBuild; a rejection while its module loads is not unhandled.
+      opts.after?.catch(() => undefined);
       // Loaded on first use: the session (http2, protobuf, fsutil) is ~40 ms of a CLI's start.
       const { buildkitBuild } = await import('./buildkit/buildkit-build.js');
       return buildkitBuild(this.#t, this.#auth, context, opts);

@@ -47,6 +47,8 @@ export const buildkitBuilder: DockerfileBuilder = {
       );
     // Settles once the tag is there (or failed: then no use of it is counted).
     const acquired = acquireBaseTag(engine, b.baseImageId, call);
+    // Awaited by the build and by release(); an abort meanwhile must not be an unhandled rejection.
+    acquired.catch(() => undefined);
     let result: Awaited<ReturnType<typeof build>>;
     try {
       try {
