@@ -45,6 +45,20 @@ function exited(child: ReturnType<typeof spawn>): Promise<{ code: number | null;
   return new Promise((done) => child.on('exit', (code) => done({ code, stderr })));
 }
 
+/** Reads `stream` by lines and closes it after `n` of them, as `| head -n` does; how many were read. */
+function closeAfterLines(stream: NodeJS.ReadableStream & { destroy(): void }, n: number) {
+  let lines = 0;
+  const reader = createInterface({ input: stream });
+  reader.on('line', () => {
+    lines += 1;
+    if (lines === n) {
+      reader.close();
+      stream.destroy();
+    }
+  });
+  return () => lines;
+}
+
 beforeAll(async () => {
   client = await EngineClient.connect();
 });
@@ -98,17 +112,9 @@ describe.skipIf(!built)('imgext build and SIGINT (the built CLI as a process)', 
     const epipe = images[2] as string;
     app ??= await sampleApp('build run');
     const child = imgext(buildArgv(epipe, app));
-    let lines = 0;
-    const reader = createInterface({ input: child.stdout! });
-    reader.on('line', () => {
-      lines += 1;
-      if (lines === 2) {
-        reader.close();
-        child.stdout?.destroy();
-      }
-    });
+    const read = closeAfterLines(child.stdout!, 2);
     const { code, stderr } = await exited(child);
-    expect(lines).toBeGreaterThanOrEqual(2);
+    expect(read()).toBeGreaterThanOrEqual(2);
     expect(stderr).not.toMatch(/\n\s+at |EPIPE/);
     expect(code).toBe(141);
     expect(await leftovers(client, epipe)).toEqual({ containers: 0, volumes: 0, image: false });
@@ -121,17 +127,9 @@ describe.skipIf(!built)('imgext build and SIGINT (the built CLI as a process)', 
     // Without --json the progress goes to stderr; stdout is left unread.
     const child = imgext(buildArgv(epipe, app).filter((a) => a !== '--json'));
     child.stdout?.resume();
-    let lines = 0;
-    const reader = createInterface({ input: child.stderr! });
-    reader.on('line', () => {
-      lines += 1;
-      if (lines === 2) {
-        reader.close();
-        child.stderr?.destroy();
-      }
-    });
+    const read = closeAfterLines(child.stderr!, 2);
     const code = await new Promise<number | null>((done) => child.on('exit', (c) => done(c)));
-    expect(lines).toBeGreaterThanOrEqual(2);
+    expect(read()).toBeGreaterThanOrEqual(2);
     expect(code).toBe(141);
     expect(await leftovers(client, epipe)).toEqual({ containers: 0, volumes: 0, image: false });
     expect(await cacheVolumesOf(client, epipe)).toEqual([]);
