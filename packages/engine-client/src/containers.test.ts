@@ -197,6 +197,25 @@ describe.each(testEngines())('containers on $name', (engine) => {
     await expect(client.containers.inspect(containerId)).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it('run: an abort at any moment, the create request under way too, leaves no container', async () => {
+    // A create given up on the client may still be carried out by the engine: run must see it
+    // through and remove the container (afterAll fails on any left with this test's label).
+    for (const delay of [0, 1, 2, 4, 8, 15]) {
+      const controller = new AbortController();
+      const running = client.containers.run(
+        { ...base, Cmd: ['sh', '-c', 'sleep 60'] },
+        { signal: controller.signal },
+      );
+      setTimeout(() => controller.abort(), delay);
+      await expect(running).rejects.toBeInstanceOf(AbortedError);
+    }
+    const left = await client.containers.list({
+      all: true,
+      filters: { label: [`org.imgext.test=${label}`] },
+    });
+    expect(left.map((c) => c.Names)).toEqual([]);
+  });
+
   it('attach: writes stdin and reads the output', async () => {
     const { Id } = await client.containers.create({
       ...base,

@@ -6,7 +6,7 @@
  */
 import type { ContainerCreateSpec, OutputChunk, RunOptions, RunResult } from './api.js';
 import type { Containers } from './containers.js';
-import { ConflictError, EngineError, NotFoundError } from './errors.js';
+import { AbortedError, ConflictError, EngineError, NotFoundError } from './errors.js';
 
 async function pump(
   output: AsyncIterable<OutputChunk>,
@@ -44,9 +44,19 @@ export async function runContainer(
   opts: RunOptions,
 ): Promise<RunResult> {
   const { signal } = opts;
+  // The create request is never cut off by the signal: given up on the client, it may still be
+  // carried out by the engine, leaving a container the caller never heard of. Checked before it
+  // goes out; once created, the container is in hand and cleaned up below.
+  if (signal?.aborted) {
+    throw new AbortedError('POST /containers/create aborted', {
+      method: 'POST',
+      path: '/containers/create',
+      cause: signal.reason,
+    });
+  }
   const { Id: containerId } = await containers.create(
     { AttachStdout: true, AttachStderr: true, ...spec },
-    { ...(opts.name ? { name: opts.name } : {}), signal },
+    opts.name ? { name: opts.name } : {},
   );
   let started = false;
   try {

@@ -147,6 +147,35 @@ describe('LifecycleSession', () => {
     expect(await leftovers(session)).toBe(0);
   });
 
+  it('an abort while the session is being set up: create rejects or the session is disposed, and nothing of it is left', async () => {
+    // A create request given up on the client may still be carried out by the engine; the
+    // session must know of every volume and container it asked for (a closed stdout at that
+    // moment left the session's volumes behind).
+    const label = `io.imgext.test=abort-setup-${Math.random().toString(36).slice(2, 8)}`;
+    for (const delay of [0, 1, 2, 4, 6, 10, 15]) {
+      const controller = new AbortController();
+      const opening = LifecycleSession.create(
+        {
+          client,
+          builderImage: builder,
+          platformApi: '0.13',
+          owner,
+          daemonSocket: daemonSocketFor(client.endpoint),
+          extensions: true,
+          labels: { 'io.imgext.test': label.split('=')[1]! },
+          onEvent: () => {},
+        },
+        controller.signal,
+      );
+      setTimeout(() => controller.abort(new Error('test abort')), delay);
+      const session = await opening.catch(() => undefined);
+      await session?.dispose();
+    }
+    const filters = { label: [label] };
+    expect(await client.volumes.list({ filters })).toEqual([]);
+    expect(await client.containers.list({ all: true, filters })).toEqual([]);
+  });
+
   it('putApp keeps modes exactly in the volume (000 too), leaves filtered paths out, reports the upload', async () => {
     const app = join(tmp, 'modes-app');
     await mkdir(join(app, 'node_modules'), { recursive: true });

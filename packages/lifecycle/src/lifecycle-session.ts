@@ -133,20 +133,24 @@ export class LifecycleSession {
   async #setUp(signal?: AbortSignal): Promise<void> {
     const labels = this.#labels();
     // In parallel: five round trips in sequence cost a visible share of a small build. All
-    // settle before a failure is thrown, so dispose() sees every volume that was made.
+    // settle before a failure is thrown, so dispose() sees every volume that was made. The
+    // create requests are never cut off by `signal` (checked before each goes out): one given up
+    // on the client may still be carried out by the engine, and its volume or container would
+    // be left with no one knowing of it.
+    signal?.throwIfAborted();
     const made = await Promise.allSettled([
       ...Object.values(this.volumes).map(async (name) => {
-        await this.#client.volumes.create({ name, labels, signal });
+        await this.#client.volumes.create({ name, labels });
         this.#createdVolumes.add(name);
         this.#emit({ type: 'resource', action: 'created', kind: 'volume', name });
       }),
       ...[this.#opts.cacheVolume, this.#opts.launchCacheVolume].map(async (name) => {
-        if (name)
-          await this.#client.volumes.create({ name, labels: { [CACHE_LABEL]: 'true' }, signal });
+        if (name) await this.#client.volumes.create({ name, labels: { [CACHE_LABEL]: 'true' } });
       }),
     ]);
     const failed = made.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
+    signal?.throwIfAborted();
     const name = `imgext-${this.id}-files`;
     const { Id } = await this.#client.containers.create(
       {
@@ -156,7 +160,7 @@ export class LifecycleSession {
         Labels: labels,
         HostConfig: { Mounts: this.#sessionMounts(), NetworkMode: 'none' },
       },
-      { name, signal },
+      { name },
     );
     this.#helper = Id;
     this.#containers.add(Id);
@@ -520,8 +524,13 @@ export class LifecycleSession {
         ),
       ),
     );
+    // By label too, as the containers: what this process did not see created (a volume whose
+    // create answer was lost) is still the session's.
+    const volumes = await this.#client.volumes
+      .list({ filters: { label: [`${SESSION_LABEL}=${this.id}`] } })
+      .catch(() => []);
     await Promise.all(
-      [...this.#createdVolumes].map((name) =>
+      [...new Set([...this.#createdVolumes, ...volumes.map((v) => v.Name)])].map((name) =>
         this.#client.volumes.remove(name, { force: true }).then(
           () => this.#emit({ type: 'resource', action: 'removed', kind: 'volume', name }),
           (err: unknown) => this.#cleanupFailed('volume', name, err),

@@ -612,6 +612,14 @@ function renderLifecycleEvent(output: Output, e: LifecycleEvent): void {
       });
       break;
     case 'resource':
+      // What the build made in the engine and took away again (its session's containers and
+      // volumes): for scripts that track them, and to tell a leftover's build.
+      output.event({
+        type: `resource.${e.action}`,
+        message: `${e.action} ${e.kind} ${e.name}`,
+        data: { kind: e.kind, name: e.name },
+        detail: true,
+      });
       break;
   }
 }

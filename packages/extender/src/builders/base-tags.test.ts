@@ -46,4 +46,16 @@ describe.each(testEngines())('base tags on $name', ({ host }) => {
     expect(await releaseBaseTag(engine, ref)).toBe(true);
     expect(await engine.images.find(ref)).toBeUndefined();
   });
+
+  it('an abort while the tag request is under way: the request is seen through and counted, so the release removes the tag', async () => {
+    // Given up on the client, the request could still be carried out by the daemon and leave
+    // its tag with no use counted (a SIGINT mid-build left imgext.local/hold/base:<id>).
+    const ctl = new AbortController();
+    const acquired = acquireBaseTag(engine, id, { signal: ctl.signal });
+    ctl.abort(new Error('stop'));
+    const ref = await acquired;
+    expect((await engine.images.inspect(ref)).Id).toBe(id);
+    expect(await releaseBaseTag(engine, ref)).toBe(true);
+    expect(await engine.images.find(ref)).toBeUndefined();
+  });
 });

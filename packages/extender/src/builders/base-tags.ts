@@ -29,7 +29,10 @@ export function baseTagFor(imageId: string): string {
 /**
  * Tags `imageId` for a build (again, when asked: another process may have removed it). A tag
  * another build of this process holds is there already: that build's request is awaited, no
- * new one sent.
+ * new one sent. `signal` is checked before a request goes out, never while it is under way: a
+ * tag request given up on the client may still be carried out by the daemon, and its tag would
+ * then be left behind with no use counted. Once sent, the request is seen through and the use
+ * counted, so the caller's release (after its aborted build) removes the tag.
  */
 export async function acquireBaseTag(
   engine: EngineClientApi,
@@ -41,17 +44,18 @@ export async function acquireBaseTag(
   inUse.set(engine, held);
   const h = held.get(ref);
   let entry = h;
+  opts.signal?.throwIfAborted();
   try {
     if (h && !opts.retag) {
       h.users++;
       // the other build's tag request failed: this one tries its own
       await h.tagged.catch(() => {
-        h.tagged = tag(engine, imageId, ref, opts.signal);
+        h.tagged = tag(engine, imageId, ref);
         return h.tagged;
       });
       return ref;
     }
-    const tagged = tag(engine, imageId, ref, opts.signal);
+    const tagged = tag(engine, imageId, ref);
     if (h) h.tagged = tagged;
     else {
       entry = { users: 1, tagged };
@@ -66,20 +70,9 @@ export async function acquireBaseTag(
   }
 }
 
-function tag(
-  engine: EngineClientApi,
-  imageId: string,
-  ref: string,
-  signal: AbortSignal | undefined,
-): Promise<void> {
-  return engine.images.tag(
-    imageId,
-    BASE_TAG_REPOSITORY,
-    ref.slice(BASE_TAG_REPOSITORY.length + 1),
-    {
-      ...(signal ? { signal } : {}),
-    },
-  );
+/** Never under a signal (see acquireBaseTag); a daemon that stops answering hits the client's timeout. */
+function tag(engine: EngineClientApi, imageId: string, ref: string): Promise<void> {
+  return engine.images.tag(imageId, BASE_TAG_REPOSITORY, ref.slice(BASE_TAG_REPOSITORY.length + 1));
 }
 
 /** Ends one build's use; the last one removes the tag. Resolves whether it removed it. */
