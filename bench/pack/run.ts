@@ -300,6 +300,13 @@ function timingsOf(tool: Tool, ran: Ran): Timings {
 /** Cold: no build cache of either tool, no cached extension results in the daemon. */
 function makeCold(t: Target): void {
   docker(t.engine, ['builder', 'prune', '-af'], true);
+  // pack's --clear-cache empties only its build cache: kaniko's layer cache is a volume of its
+  // own (pack-cache-<key>.kaniko) that --clear-cache leaves, so a "cold" pack build would restore
+  // every extension layer from it instead of running the Dockerfiles. A first build has none.
+  const kaniko = docker(t.engine, ['volume', 'ls', '-q', '--filter', 'name=pack-cache-'], true)
+    .split('\n')
+    .filter((v) => v.endsWith('.kaniko'));
+  if (kaniko.length) docker(t.engine, ['volume', 'rm', '-f', ...kaniko], true);
   const cached = docker(
     t.engine,
     ['images', '--format', '{{.Repository}}:{{.Tag}}', 'imgext.local/cache/*'],
