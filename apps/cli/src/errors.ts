@@ -4,8 +4,15 @@
  */
 
 export class UsageError extends Error {
-  readonly code = 'IMGEXT_USAGE';
+  /** IMGEXT_USAGE, or the stable code of the library error it stands for (exit 2 either way). */
+  readonly code: string;
+  readonly hint: string | undefined;
   override name = 'UsageError';
+  constructor(message: string, opts: { code?: string; hint?: string; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.code = opts.code ?? 'IMGEXT_USAGE';
+    this.hint = opts.hint;
+  }
 }
 
 export const EXIT_OK = 0;

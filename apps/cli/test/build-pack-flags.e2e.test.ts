@@ -237,7 +237,7 @@ describe('imgext build: pack flags', () => {
       [['--volume', '/x:relative'], '--volume "/x:relative": the target path must be absolute'],
       [['--creation-time', 'yesterday'], '--creation-time "yesterday"'],
       [['--uid', '-1'], '--uid must be a whole number >= 0'],
-      [['-b', './my-buildpack'], '--buildpack ./my-buildpack: only ids on the builder'],
+      [['-b', './my-buildpack'], '--buildpack ./my-buildpack: no such folder or archive'],
       [
         ['--extension', 'docker://some/ext'],
         '--extension docker://some/ext: only ids on the builder',

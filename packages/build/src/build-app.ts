@@ -11,6 +11,7 @@ import {
   type EngineClientApi,
   InvalidReferenceError,
   parseImageReference,
+  type TarStream,
 } from '@imgext/engine-client';
 import {
   type BuilderChoice,
@@ -32,6 +33,7 @@ import {
   detectorArgs,
   exporterArgs,
   LifecycleSession,
+  type ModuleDirs,
   PATHS,
   restorerArgs,
 } from '@imgext/lifecycle';
@@ -58,9 +60,16 @@ import { acquireBuildLock } from './build-lock.js';
 import { type BuildSummary, summarizeBuild } from './build-summary.js';
 import { builderMetadata, cnbUser, findBuilder } from './builder-image.js';
 import { cacheVolumes, missingVolumes, removeCacheVolume } from './cache-volumes.js';
-import { customOrderToml } from './custom-order.js';
+import { customOrderToml, type GivenModule } from './custom-order.js';
 import { extensionsLabel } from './extensions-record.js';
 import { chooseLifecycleImage } from './lifecycle-image.js';
+import {
+  builderModules,
+  isLocalModulePath,
+  LocalModules,
+  type ModuleKind,
+  type ModuleRef,
+} from './local-modules.js';
 import { registryAuthEnv } from './registry-auth-env.js';
 import { extendRunImage } from './run-branch.js';
 
@@ -123,10 +132,18 @@ export interface BuildOptions {
   reportOutputDir?: string;
   /** Copy the build's SBOM files (/layers/sbom) into this local folder. */
   sbomOutputDir?: string;
-  /** pack's `--buildpack`: ids (`id@version`) on the builder, one group in this order. */
-  buildpacks?: string[];
-  /** pack's `--extension`: extension ids (`id@version`) on the builder. */
-  extensions?: string[];
+  /**
+   * pack's `--buildpack`: one group in this order instead of the builder's order. Each is an id
+   * on the builder (`id`, `id@version`, `urn:cnb:builder:id`) or a local folder or .tgz/.tar of
+   * a buildpack (a LocalModuleRef, or a string that is a path: see isLocalModulePath).
+   */
+  buildpacks?: ModuleRef[];
+  /** pack's `--extension`: the same for extensions, instead of the builder's order-extensions. */
+  extensions?: ModuleRef[];
+  /** project.toml's `[[io.buildpacks.pre.group]]`: before every group of the order. */
+  preBuildpacks?: ModuleRef[];
+  /** project.toml's `[[io.buildpacks.post.group]]`: after every group of the order. */
+  postBuildpacks?: ModuleRef[];
 }
 
 /** A host path (or volume name) mounted into the build phase's container. */
@@ -146,15 +163,56 @@ export interface BuildAppOptions {
 export async function buildApp(
   client: EngineClientApi,
   options: BuildOptions,
-  { signal = new AbortController().signal, onEvent }: BuildAppOptions = {},
+  opts: BuildAppOptions = {},
+): Promise<BuildSummary> {
+  const started = performance.now();
+  checkOptions(options, options.network ?? 'none');
+  // The local buildpacks and extensions are read and checked before the engine is asked anything.
+  const local = new LocalModules();
+  try {
+    const read = async (refs: ModuleRef[] | undefined, kind: ModuleKind) => {
+      const out: GivenModule[] = [];
+      for (const ref of refs ?? []) {
+        opts.signal?.throwIfAborted();
+        if (typeof ref === 'string' && !isLocalModulePath(ref)) out.push(ref);
+        else out.push(await local.add(typeof ref === 'string' ? { path: ref } : ref, kind));
+      }
+      return out;
+    };
+    const modules: BuildModules = {
+      local,
+      buildpacks: await read(options.buildpacks, 'buildpack'),
+      extensions: await read(options.extensions, 'extension'),
+      pre: await read(options.preBuildpacks, 'buildpack'),
+      post: await read(options.postBuildpacks, 'buildpack'),
+    };
+    return await buildWithModules(client, options, opts, modules, started);
+  } finally {
+    await local.dispose();
+  }
+}
+
+/** The modules given (see BuildOptions.buildpacks), read. */
+interface BuildModules {
+  local: LocalModules;
+  buildpacks: GivenModule[];
+  extensions: GivenModule[];
+  pre: GivenModule[];
+  post: GivenModule[];
+}
+
+async function buildWithModules(
+  client: EngineClientApi,
+  options: BuildOptions,
+  { signal = new AbortController().signal, onEvent }: BuildAppOptions,
+  modules: BuildModules,
+  started: number,
 ): Promise<BuildSummary> {
   const emit = (e: BuildEvent) => onEvent?.(e);
-  const started = performance.now();
   const pullPolicy = options.pullPolicy ?? 'if-not-present';
   const network = options.network ?? 'none';
   const publish = options.publish === true;
   const daemon = !publish;
-  checkOptions(options, network);
   // Asked once, beside everything else; only awaited when there are Dockerfiles to apply.
   const chosen = chooseBuilder(client, options.extender ?? 'auto', {
     signal,
@@ -164,14 +222,21 @@ export async function buildApp(
   const builder = await findBuilder(client, options.builder, pullPolicy, signal);
   const md = builderMetadata(builder, options.builder);
   const platformApi = negotiatePlatformApi(md.platformApis);
+  const { local } = modules;
   const orderToml =
-    options.buildpacks?.length || options.extensions?.length
-      ? customOrderToml(
-          describeBuilder(builder.Config?.Labels),
-          { buildpacks: options.buildpacks ?? [], extensions: options.extensions ?? [] },
-          options.builder,
-        )
+    modules.buildpacks.length ||
+    modules.extensions.length ||
+    modules.pre.length ||
+    modules.post.length
+      ? customOrderToml(describeBuilder(builder.Config?.Labels), modules, options.builder)
       : undefined;
+  // Local modules: in the session's modules volume, beside links to the builder's own.
+  const moduleArchives =
+    local.modules.length > 0
+      ? local.archives(
+          builderModules(builder.Config?.Labels, describeBuilder(builder.Config?.Labels)),
+        )
+      : [];
   const builderOwner = cnbUser(builder, options.builder);
   const owner = {
     uid: options.uid ?? builderOwner.uid,
@@ -230,6 +295,8 @@ export async function buildApp(
       chosen,
       lifecycle,
       orderToml,
+      moduleArchives,
+      localExtensions: local.hasExtensions,
     });
   } finally {
     await lock.release().catch((err: unknown) =>
@@ -268,12 +335,26 @@ interface LockedBuild {
   lifecycle: Awaited<ReturnType<typeof chooseLifecycleImage>>;
   /** pack's --buildpack/--extension: the order that replaces the builder's, if any. */
   orderToml: string | undefined;
+  /** The local modules, to extract at PATHS.modules (none: the builder's own only). */
+  moduleArchives: TarStream[];
+  /** Some of them are extensions. */
+  localExtensions: boolean;
 }
 
 /** The build proper, under the lock: caches, session, phases, extensions, export. */
 async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
   const { client, options, signal, emit, started, pullPolicy, network, publish, daemon } = build;
   const { builder, md, platformApi, owner, appFilter, chosen, lifecycle, orderToml } = build;
+  const { moduleArchives } = build;
+  const localModules = moduleArchives.length > 0;
+  const moduleDirs: ModuleDirs = localModules
+    ? {
+        buildpacksDir: `${PATHS.modules}/buildpacks`,
+        ...(apiAtLeast(platformApi, '0.10')
+          ? { extensionsDir: `${PATHS.modules}/extensions` }
+          : {}),
+      }
+    : {};
   const caches = cacheVolumes(options.image);
   if (options.clearCache) await removeCacheVolume(client, caches.build);
   // A first build that fails leaves no cache volumes behind: those it created go with it.
@@ -302,7 +383,8 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
       owner,
       daemonSocket: daemonSocketFor(client.endpoint, options.daemonSocket),
       network: publish ? 'host' : network,
-      extensions: md.extensions.length > 0,
+      extensions: md.extensions.length > 0 || build.localExtensions,
+      modulesVolume: localModules,
       ...(options.cacheImage ? {} : { cacheVolume: caches.build }),
       ...(daemon ? { launchCacheVolume: caches.launch } : {}),
       labels: { 'io.imgext.build': options.image },
@@ -349,7 +431,7 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
     const phaseEnv: Record<string, string> = options.noColor ? { CNB_NO_COLOR: 'true' } : {};
     // The next phase's container is made while the current one runs (preparePhase): its
     // create/attach round trips leave the critical path.
-    const detector = session.preparePhase('detector', detectorArgs(common), {
+    const detector = session.preparePhase('detector', detectorArgs({ ...common, ...moduleDirs }), {
       env: phaseEnv,
       signal,
     });
@@ -361,6 +443,7 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
           run: async (s) => {
             await session.putApp(options.appDir, s, appFilter ? { filter: appFilter } : {});
             await session.putPlatformEnv(options.platformEnv ?? {}, s);
+            for (const tar of moduleArchives) await session.putArchive(PATHS.modules, tar, s);
             // Where the detector looks before the builder's /cnb/order.toml.
             if (orderToml) await session.putFile('/layers/order.toml', orderToml, s);
             // As pack: the exporter records the run image (runImage.image, mirrors) from this
@@ -507,7 +590,10 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
           run: (s, deps) => {
             const extended = deps['extend-build'] as ExtendResult | undefined;
             const image = extended && extended.applied.length > 0 ? extended.imageId : builder.Id;
-            return session.runPhase('builder', builderArgs(common), {
+            const bpDir = moduleDirs.buildpacksDir
+              ? { buildpacksDir: moduleDirs.buildpacksDir }
+              : {};
+            return session.runPhase('builder', builderArgs({ ...common, ...bpDir }), {
               image,
               env: phaseEnv,
               mounts: (options.volumes ?? []).map((v) => ({

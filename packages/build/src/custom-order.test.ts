@@ -62,4 +62,45 @@ describe('customOrderToml', () => {
       customOrderToml(builder, { buildpacks: ['a/one@9'], extensions: [] }, 'b'),
     ).toThrow('a/one@9 is not on the builder');
   });
+
+  it('local modules (already read) beside ids on the builder; pre and post around every group', () => {
+    const local = { id: 'local/bp', version: '0.1.0', optional: false };
+    const given = (buildpacks: Array<string | typeof local>) =>
+      parseToml(
+        customOrderToml(
+          builder,
+          {
+            buildpacks,
+            extensions: [{ id: 'local/ext', version: '0.2.0', optional: true }],
+            pre: ['a/two@1.0.0'],
+            post: [local],
+          },
+          'b',
+        ),
+        'order.toml',
+      );
+    expect(given([local, 'a/one'])).toEqual({
+      order: [
+        {
+          group: [
+            { id: 'a/two', version: '1.0.0' },
+            { id: 'local/bp', version: '0.1.0' },
+            { id: 'a/one', version: '1.0.0' },
+            { id: 'local/bp', version: '0.1.0' },
+          ],
+        },
+      ],
+      'order-extensions': [{ group: [{ id: 'local/ext', version: '0.2.0', optional: true }] }],
+    });
+    // No group given: the builder's order, each group between pre and post.
+    expect(given([]).order).toEqual([
+      {
+        group: [
+          { id: 'a/two', version: '1.0.0' },
+          { id: 'a/one', version: '1.0.0' },
+          { id: 'local/bp', version: '0.1.0' },
+        ],
+      },
+    ]);
+  });
 });

@@ -1,8 +1,10 @@
 /**
- * pack's `--buildpack` and `--extension` with ids on the builder: the detection order of a build
- * made of the given ones (one group, in the order given), written where the detector looks first
- * (`<layers>/order.toml`, before the builder's /cnb/order.toml). What is not given keeps the
- * builder's order: `--buildpack` alone keeps its order-extensions, `--extension` alone its order.
+ * pack's `--buildpack` and `--extension`: the detection order of a build made of the given ones
+ * (one group, in the order given), written where the detector looks first (`<layers>/order.toml`,
+ * before the builder's /cnb/order.toml). What is not given keeps the builder's order:
+ * `--buildpack` alone keeps its order-extensions, `--extension` alone its order. Each given one
+ * is an id on the builder, or a local module already read (an OrderEntry, see local-modules.ts).
+ * project.toml's pre and post groups go before and after every group of the order, as pack does.
  */
 import type { BuilderDescription, OrderEntry } from '@imgext/metadata';
 import { BuildAppError } from './build-error.js';
@@ -27,7 +29,7 @@ export function resolveOnBuilder(
       'ERR_NOT_ON_BUILDER',
       `${what} ${ref} is not on the builder ${builder} (it has: ${listed || 'none'})`,
       {
-        hint: `give one of the builder's ${what}s; local folders and registry images are not supported yet`,
+        hint: `give one of the builder's ${what}s, or a local folder or archive (./path); registry images are not supported yet`,
       },
     );
   }
@@ -42,25 +44,34 @@ export function resolveOnBuilder(
   return { id, ...(chosen ? { version: chosen } : {}), optional: what === 'extension' };
 }
 
+/** A module given: an id on the builder, or a local one already resolved. */
+export type GivenModule = string | OrderEntry;
+
 /** The order.toml text of the build, from the builder's orders and the modules given. */
 export function customOrderToml(
   description: Pick<BuilderDescription, 'buildpacks' | 'extensions' | 'order' | 'orderExtensions'>,
-  given: { buildpacks: string[]; extensions: string[] },
+  given: {
+    buildpacks: GivenModule[];
+    extensions: GivenModule[];
+    pre?: GivenModule[];
+    post?: GivenModule[];
+  },
   builder: string,
 ): string {
+  const bp = (b: GivenModule) =>
+    typeof b === 'string' ? resolveOnBuilder(b, description.buildpacks, 'buildpack', builder) : b;
+  const groupsOf = given.buildpacks.length > 0 ? [given.buildpacks.map(bp)] : description.order;
+  const pre = (given.pre ?? []).map(bp);
+  const post = (given.post ?? []).map(bp);
   const order =
-    given.buildpacks.length > 0
-      ? [
-          given.buildpacks.map((b) =>
-            resolveOnBuilder(b, description.buildpacks, 'buildpack', builder),
-          ),
-        ]
-      : description.order;
+    pre.length > 0 || post.length > 0 ? groupsOf.map((g) => [...pre, ...g, ...post]) : groupsOf;
   const orderExtensions =
     given.extensions.length > 0
       ? [
           given.extensions.map((e) =>
-            resolveOnBuilder(e, description.extensions, 'extension', builder),
+            typeof e === 'string'
+              ? resolveOnBuilder(e, description.extensions, 'extension', builder)
+              : e,
           ),
         ]
       : description.orderExtensions;

@@ -10,6 +10,7 @@ export * from './custom-order.js';
 export * from './inspect.js';
 export * from './inspect-builder.js';
 export * from './lifecycle-image.js';
+export * from './local-modules.js';
 export * from './platform-env.js';
 export * from './rebase.js';
 export * from './registry-auth-env.js';

@@ -6,4 +6,4 @@ export * from './lifecycle-session.js';
 export * from './phase.js';
 export * from './phase-args.js';
 export * from './rebaser-args.js';
-export { type MemoryFile, type Owner, packDirectory, packFiles } from './tar.js';
+export { extractTo, type MemoryFile, type Owner, packDirectory, packFiles } from './tar.js';

@@ -46,6 +46,11 @@ export interface LifecycleSessionOptions {
   /** Volumes kept across builds (created when missing, never removed by dispose). */
   cacheVolume?: string;
   launchCacheVolume?: string;
+  /**
+   * One more session volume, at PATHS.modules in the helper and the phases without the daemon
+   * (detector, builder): the build's local buildpacks and extensions (put there with putArchive).
+   */
+  modulesVolume?: boolean;
   /** Labels added to every container and volume the session creates. */
   labels?: Record<string, string>;
   onEvent?: LifecycleEventListener;
@@ -90,7 +95,7 @@ export interface AppUpload {
 
 export class LifecycleSession {
   readonly id: string;
-  readonly volumes: { layers: string; workspace: string; platform: string };
+  readonly volumes: { layers: string; workspace: string; platform: string; modules?: string };
   readonly #opts: LifecycleSessionOptions;
   readonly #client: EngineClientApi;
   #helper: string | undefined;
@@ -106,7 +111,12 @@ export class LifecycleSession {
     this.#client = opts.client;
     this.id = randomBytes(6).toString('hex');
     const v = (role: string) => `imgext-${this.id}-${role}`;
-    this.volumes = { layers: v('layers'), workspace: v('workspace'), platform: v('platform') };
+    this.volumes = {
+      layers: v('layers'),
+      workspace: v('workspace'),
+      platform: v('platform'),
+      ...(opts.modulesVolume ? { modules: v('modules') } : {}),
+    };
   }
 
   /** Creates the volumes and the helper container. On failure, removes what it created and rethrows. */
@@ -139,7 +149,7 @@ export class LifecycleSession {
     // be left with no one knowing of it.
     signal?.throwIfAborted();
     const made = await Promise.allSettled([
-      ...Object.values(this.volumes).map(async (name) => {
+      ...Object.values(this.volumes).map(async (name: string) => {
         await this.#client.volumes.create({ name, labels });
         this.#createdVolumes.add(name);
         this.#emit({ type: 'resource', action: 'created', kind: 'volume', name });
@@ -382,7 +392,11 @@ export class LifecycleSession {
     ) {
       env.CNB_EXPERIMENTAL_MODE = 'warn';
     }
-    const mounts: MountSpec[] = [...this.#sessionMounts(), ...(opts.mounts ?? [])];
+    // The modules volume only where buildpacks run (detector, builder): the phases with the
+    // daemon's socket never see them, and podman's first start of a container mounting a volume
+    // may reset the volume's root (a root phase in another image left it unreadable to the CNB
+    // user while the modules were being put in).
+    const mounts: MountSpec[] = [...this.#sessionMounts(!traits.daemon), ...(opts.mounts ?? [])];
     if (traits.daemon) {
       if (this.#opts.cacheVolume)
         mounts.push({ Type: 'volume', Source: this.#opts.cacheVolume, Target: PATHS.cache });
@@ -549,11 +563,14 @@ export class LifecycleSession {
     });
   }
 
-  #sessionMounts(): MountSpec[] {
+  #sessionMounts(modules = true): MountSpec[] {
     return [
       { Type: 'volume', Source: this.volumes.layers, Target: PATHS.layers },
       { Type: 'volume', Source: this.volumes.workspace, Target: PATHS.workspace },
       { Type: 'volume', Source: this.volumes.platform, Target: PATHS.platform },
+      ...(modules && this.volumes.modules
+        ? [{ Type: 'volume' as const, Source: this.volumes.modules, Target: PATHS.modules }]
+        : []),
     ];
   }
 

@@ -36,9 +36,19 @@ export function analyzerArgs(a: AnalyzerArgs): string[] {
   ];
 }
 
-export function detectorArgs(a: CommonArgs): string[] {
+/** Where the detector and builder read the buildpacks (and extensions) from. */
+export interface ModuleDirs {
+  /** `-buildpacks`; default the builder's /cnb/buildpacks. */
+  buildpacksDir?: string;
+  /** `-extensions` (detector, platform API >= 0.10); default /cnb/extensions. */
+  extensionsDir?: string;
+}
+
+export function detectorArgs(a: CommonArgs & ModuleDirs = {}): string[] {
   return [
     ...common(a),
+    ...(a.buildpacksDir ? ['-buildpacks', a.buildpacksDir] : []),
+    ...(a.extensionsDir ? ['-extensions', a.extensionsDir] : []),
     '-app',
     PATHS.workspace,
     '-layers',
@@ -71,9 +81,10 @@ export function restorerArgs(a: RestorerArgs): string[] {
   ];
 }
 
-export function builderArgs(a: CommonArgs): string[] {
+export function builderArgs(a: CommonArgs & Pick<ModuleDirs, 'buildpacksDir'> = {}): string[] {
   return [
     ...common(a),
+    ...(a.buildpacksDir ? ['-buildpacks', a.buildpacksDir] : []),
     '-app',
     PATHS.workspace,
     '-layers',

@@ -27,6 +27,12 @@ export const PATHS = {
   platform: '/platform',
   cache: '/cache',
   launchCache: '/launch-cache',
+  /**
+   * Local buildpacks and extensions of a build (pack's `--buildpack ./dir`), in `buildpacks/` and
+   * `extensions/` as the lifecycle lays them out (`<escaped id>/<version>/`), beside links to the
+   * builder's own (see LifecycleSessionOptions.modulesVolume).
+   */
+  modules: '/imgext-modules',
   /** The daemon's socket, as the phases see it (the lifecycle's default DOCKER_HOST). */
   socket: '/var/run/docker.sock',
 } as const;

@@ -23,6 +23,10 @@ export interface MemoryFile {
   path: string;
   content: string | Buffer;
   mode?: number;
+  /** A symbolic link to this target instead of a file (`content` is ignored). */
+  linkname?: string;
+  /** A folder instead of a file (`content` is ignored). */
+  directory?: boolean;
 }
 
 /** In-memory files (and their parent folders) as a tar stream owned by `owner`. */
@@ -31,12 +35,26 @@ export function packFiles(files: MemoryFile[], owner: Owner): TarStream {
   for (const f of files) {
     for (let d = posix.dirname(f.path); d !== '.' && !dirs.has(d); d = posix.dirname(d))
       dirs.add(d);
+    if (f.directory) dirs.add(f.path);
   }
   const blocks: Buffer[] = [];
   for (const d of [...dirs].sort()) {
     blocks.push(encodeHeader({ name: d, type: 'directory', mode: 0o755, ...owner }));
   }
   for (const f of files) {
+    if (f.directory) continue;
+    if (f.linkname !== undefined) {
+      blocks.push(
+        encodeHeader({
+          name: f.path,
+          type: 'symlink',
+          mode: f.mode ?? 0o777,
+          linkname: f.linkname,
+          ...owner,
+        }),
+      );
+      continue;
+    }
     const content = typeof f.content === 'string' ? Buffer.from(f.content) : f.content;
     blocks.push(
       encodeHeader({
@@ -68,10 +86,17 @@ export function packDirectory(
   dir: string,
   prefix: string,
   owner: Owner,
-  opts: { filter?: AppFilter; onProgress?: AppArchiveOptions['onProgress'] } = {},
+  opts: {
+    filter?: AppFilter;
+    onProgress?: AppArchiveOptions['onProgress'];
+    /** The mode each entry is archived with (default: its own, exactly). */
+    mode?: (type: 'file' | 'directory' | 'symlink', mode: number) => number;
+  } = {},
 ): TarStream {
   return (async function* () {
     const tree = await scanApp(dir, opts.filter);
+    const { mode } = opts;
+    if (mode) for (const e of tree.entries) e.mode = mode(e.type, e.mode);
     yield* appArchive(tree, {
       owner,
       prefix,

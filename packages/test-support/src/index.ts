@@ -1,6 +1,7 @@
 export * from './capture-output.js';
 export * from './certs.js';
 export * from './lifecycle-image.js';
+export * from './local-modules.js';
 export * from './prng.js';
 export * from './sample-app.js';
 export * from './sshd.js';

@@ -3,8 +3,9 @@
  * real lifecycle. The build is `buildApp` of @imgext/build; this command turns flags into its
  * options and renders its events. Flag names follow pack's.
  */
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import {
   BuildAppError,
   type BuildBranch,
@@ -12,13 +13,22 @@ import {
   buildApp,
   checkImageReferences,
   envFileEntries,
+  isLocalModulePath,
+  LOCAL_MODULE_ERRORS,
+  localModulePath,
+  type ModuleRef,
   type PlatformEnvSource,
   platformEnv,
 } from '@imgext/build';
 import { EngineClient } from '@imgext/engine-client';
 import type { PullPolicy } from '@imgext/extender';
 import type { LifecycleEvent } from '@imgext/lifecycle';
-import { MetadataError, type ProjectDescriptor, parseProjectDescriptor } from '@imgext/metadata';
+import {
+  MetadataError,
+  type ProjectBuildpack,
+  type ProjectDescriptor,
+  parseProjectDescriptor,
+} from '@imgext/metadata';
 import type { CommandContext, CommandDefinition, Output } from '../command.js';
 import { isTrustedBuilder, readConfig } from '../config.js';
 import { engineOptions } from '../engine-options.js';
@@ -153,14 +163,14 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
         array: true,
         default: [] as string[],
         describe:
-          "A buildpack on the builder (id or id@version) to build with, instead of the builder's order; repeatable",
+          "A buildpack to build with, instead of the builder's order: an id on the builder (id or id@version), or a local folder or .tgz/.tar of one; repeatable",
       })
       .option('extension', {
         type: 'string',
         array: true,
         default: [] as string[],
         describe:
-          "An extension on the builder (id or id@version), instead of the builder's order-extensions; repeatable",
+          "An extension, instead of the builder's order-extensions: an id on the builder (id or id@version), or a local folder or .tgz/.tar of one; repeatable",
       })
       .option('publish', { type: 'boolean', default: false, describe: 'Export to a registry' })
       .option('pull-policy', {
@@ -216,13 +226,10 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
           ['--extension', a.extension],
         ] as const) {
           for (const ref of given) {
-            // pack also takes local folders, archives, docker:// images and registry ids.
-            if (
-              /^(\.{0,2}\/|~|docker:\/\/|urn:cnb:registry:|https?:\/\/)/.test(ref) ||
-              /\.(tgz|tar|cnb)$/.test(ref)
-            ) {
+            // pack also takes docker:// images, registry ids, URLs and packaged .cnb files.
+            if (unsupportedModule(ref)) {
               throw new UsageError(
-                `${flag} ${ref}: only ids on the builder (id or id@version) are supported; local folders, archives, images and registries are not yet`,
+                `${flag} ${ref}: only ids on the builder (id or id@version) and local folders or .tgz/.tar archives are supported; images, registries, URLs and .cnb files are not yet`,
               );
             }
           }
@@ -232,7 +239,8 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
   handler: async (args, ctx) => {
     checkReferences(args);
     const appDir = await appFolder(resolve(ctx.cwd, args.path ?? '.'), args.path);
-    const project = await readDescriptor(args, ctx, appDir);
+    const descriptor = await readDescriptor(args, ctx, appDir);
+    const project = descriptor?.project;
     const config = await readConfig(ctx.env);
     const builder = args.builder ?? project?.builder ?? config.defaultBuilder;
     if (!builder) {
@@ -246,7 +254,6 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
         : `default-builder of the config file ${config.path}`;
       checkBuilderReference(from, builder);
     }
-    warnUnsupported(ctx, project);
     const env = await readPlatformEnv(args, ctx, project);
     const volumes = args.volume.map(parseVolume);
     const creationTime =
@@ -256,6 +263,23 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
     const reportOutputDir = outDir(args.reportOutputDir);
     const sbomOutputDir = outDir(args.sbomOutputDir);
     const extender = extenderChoice(args.extender, ctx.env);
+    const flagModules = (flag: string, refs: string[]) =>
+      refs.map((ref): ModuleRef => {
+        const path = localModulePath(ref, ctx.cwd);
+        // As pack: a path that exists is a local module, even without ./ in front.
+        return isLocalModulePath(ref) || (!ref.startsWith('urn:') && existsSync(path))
+          ? { path, given: `${flag} ${ref}` }
+          : ref;
+      });
+    const buildpacks =
+      args.buildpack.length > 0
+        ? flagModules('--buildpack', args.buildpack)
+        : descriptor
+          ? descriptorModules(descriptor, 'buildpacks')
+          : [];
+    const extensions = flagModules('--extension', args.extension);
+    const pre = descriptor ? descriptorModules(descriptor, 'pre') : [];
+    const post = descriptor ? descriptorModules(descriptor, 'post') : [];
     const client = await EngineClient.connect(engineOptions(args, ctx));
     try {
       const summary = await buildApp(
@@ -293,11 +317,24 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
           ...(args.color && !args.json ? {} : { noColor: true }),
           ...(reportOutputDir ? { reportOutputDir } : {}),
           ...(sbomOutputDir ? { sbomOutputDir } : {}),
-          ...(args.buildpack.length > 0 ? { buildpacks: args.buildpack } : {}),
-          ...(args.extension.length > 0 ? { extensions: args.extension } : {}),
+          ...(buildpacks.length > 0 ? { buildpacks } : {}),
+          ...(extensions.length > 0 ? { extensions } : {}),
+          ...(pre.length > 0 ? { preBuildpacks: pre } : {}),
+          ...(post.length > 0 ? { postBuildpacks: post } : {}),
         },
         { signal: ctx.signal, onEvent: (e) => renderBuildEvent(ctx.output, e) },
-      );
+      ).catch((err: unknown) => {
+        // A local buildpack or extension the user gave that is not one: a usage error (exit 2)
+        // that keeps its stable code. Checked before the engine is asked anything.
+        if (err instanceof BuildAppError && LOCAL_MODULE_ERRORS.has(err.code)) {
+          throw new UsageError(err.message, {
+            code: err.code,
+            ...(err.hint ? { hint: err.hint } : {}),
+            cause: err,
+          });
+        }
+        throw err;
+      });
       ctx.output.result(
         { type: 'result', ...summary },
         [
@@ -349,7 +386,7 @@ async function readDescriptor(
   args: BuildArgs,
   ctx: CommandContext,
   appDir: string,
-): Promise<ProjectDescriptor | undefined> {
+): Promise<ReadDescriptor | undefined> {
   const path = args.descriptor ? resolve(ctx.cwd, args.descriptor) : join(appDir, 'project.toml');
   let text: string;
   try {
@@ -361,7 +398,11 @@ async function readDescriptor(
     );
   }
   try {
-    return parseProjectDescriptor(text, args.descriptor ?? path);
+    return {
+      project: parseProjectDescriptor(text, args.descriptor ?? path),
+      path,
+      name: args.descriptor ?? 'project.toml',
+    };
   } catch (err) {
     if (err instanceof MetadataError) throw new UsageError(err.message);
     throw err;
@@ -381,18 +422,58 @@ async function appFolder(dir: string, given: string | undefined): Promise<string
   return dir;
 }
 
-/** What the descriptor asks for that imgext does not do (yet), said once, before the build. */
-function warnUnsupported(ctx: CommandContext, project: ProjectDescriptor | undefined): void {
-  if (!project) return;
-  const listed = [...project.pre, ...project.buildpacks, ...project.post].map(
-    (b) => b.id ?? b.uri ?? 'an inline buildpack',
-  );
-  if (listed.length > 0) {
-    ctx.output.warn(
-      `the project descriptor lists buildpacks (${listed.join(', ')}): imgext cannot add buildpacks to a build yet and builds with the builder's order`,
-      { buildpacks: listed },
-    );
-  }
+/** The project descriptor, where it was read from, and its name as given (for messages). */
+interface ReadDescriptor {
+  project: ProjectDescriptor;
+  path: string;
+  name: string;
+}
+
+/** A module reference imgext cannot use (yet): images, registry ids, URLs, packaged .cnb files. */
+function unsupportedModule(ref: string): boolean {
+  return /^(docker:\/\/|urn:cnb:registry:|https?:\/\/)/.test(ref) || /\.cnb$/i.test(ref);
+}
+
+/**
+ * The descriptor's group (or pre / post group) as modules of the build: `uri` a local folder or
+ * archive (relative to the descriptor's folder) or `urn:cnb:builder:id`, else `id` / `version` on
+ * the builder. Inline buildpacks (`script`) and remote uris are usage errors.
+ */
+function descriptorModules(
+  read: ReadDescriptor,
+  which: 'buildpacks' | 'pre' | 'post',
+): ModuleRef[] {
+  const { project, name } = read;
+  const table =
+    project.schemaVersion === '0.1'
+      ? 'build.buildpacks'
+      : which === 'buildpacks'
+        ? 'io.buildpacks.group'
+        : `io.buildpacks.${which}.group`;
+  return project[which].map((bp: ProjectBuildpack, i): ModuleRef => {
+    const where = `${name} [[${table}]] #${i + 1}`;
+    if (bp.script) {
+      throw new UsageError(
+        `${where}: inline buildpacks ([${table}.script]) are not supported; put the buildpack in a folder and give its uri`,
+      );
+    }
+    if (bp.uri) {
+      if (unsupportedModule(bp.uri)) {
+        throw new UsageError(
+          `${where}: uri ${bp.uri}: only local folders or .tgz/.tar archives and urn:cnb:builder: ids are supported; images, registries, URLs and .cnb files are not yet`,
+        );
+      }
+      if (bp.uri.startsWith('urn:cnb:builder:')) {
+        return bp.version ? `${bp.uri}@${bp.version}` : bp.uri;
+      }
+      return {
+        path: localModulePath(bp.uri, dirname(read.path)),
+        given: `${where} (uri ${bp.uri})`,
+      };
+    }
+    if (!bp.id) throw new UsageError(`${where}: has neither id nor uri`);
+    return bp.version ? `${bp.id}@${bp.version}` : bp.id;
+  });
 }
 
 /**
