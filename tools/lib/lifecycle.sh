@@ -76,7 +76,7 @@ ensure_lifecycle_upstream() {
     mod=$(mktemp -d "$TMPDIR/imgext-lifecycle-upstream.XXXXXX")
     # The replace and the comment above it go; the kaniko stub's replace (a path relative to the
     # module root, tools/lifecycle, as -modfile keeps) stays.
-    awk '/^\/\/ go-containerregistry v0.21.9/{skip=1} skip&&/^replace github.com\/google\/go-containerregistry/{skip=0; next} !skip' \
+    awk '/^\/\/ go-containerregistry v0.21.9/{skip=1} /^replace github.com\/google\/go-containerregistry/{skip=0; next} !skip' \
       "$TOOLS_DIR/lifecycle/go.mod" >"$mod/go.mod"
     if grep -q 'google/go-containerregistry =>' "$mod/go.mod"; then
       rm -rf "$mod"
