@@ -33,11 +33,12 @@ const RUN_ALT = 'imgext.local/stack/busybox:run-alt';
 /**
  * Why an engine's tests are skipped. podman: its untrusted builds (daemon phases in a lifecycle
  * image, as here) sometimes fail detection with `fork/exec /cnb/…/bin/detect: permission denied`
- * for every buildpack and extension of the sample builder: in 5 of 12 runs of this file on the
- * shared engine, in any of its untrusted builds (with the project's lifecycle image too), while a
- * loop of 8 untrusted and 8 trusted builds of the plain sample had none; not the retry's doing, and
- * not understood yet. The retry itself works there (the tests pass whenever detection does):
- * IMGEXT_TEST_PODMAN_UNTRUSTED=1 runs them.
+ * for every buildpack and extension of the sample builder: in 5 of 12 runs of this file (then
+ * with five untrusted builds) while other tests used the engine, in any of its untrusted builds
+ * (with the project's lifecycle image too); none in a loop of 8 untrusted and 8 trusted builds of
+ * the plain sample, nor in 5 runs of this file as it is now (three untrusted builds) on a quiet
+ * engine. Not the retry's doing, cause unknown. The retry itself works there (the tests pass
+ * whenever detection does): IMGEXT_TEST_PODMAN_UNTRUSTED=1 runs them.
  */
 function skipReason(engine: { podman: boolean }): string | undefined {
   if (engine.podman && process.env.IMGEXT_TEST_PODMAN_UNTRUSTED !== '1') {
