@@ -6,12 +6,17 @@
 # the same image (same inputs label), so tests and tools agree on when it is current.
 
 lifecycle_image_name() { printf 'buildpacksio/lifecycle:%s\n' "$LIFECYCLE_VERSION"; }
+# The same image from the upstream lifecycle build (ensure_lifecycle_upstream): the lifecycle image
+# users' builders run with, layer-reuse bug included (docs/build-flow.md, "Known issue: invalid
+# diffID"). The export-retry test runs the daemon phases in it.
+lifecycle_upstream_image_name() { printf 'imgext.local/lifecycle-upstream:%s\n' "$LIFECYCLE_VERSION"; }
 
-# Makes the lifecycle image in engine $1 unless it is current.
+# Makes the lifecycle image in engine $1 unless it is current; $2/$3: another lifecycle folder and
+# tag (default: the environment's lifecycle as buildpacksio/lifecycle:<version>).
 ensure_lifecycle_image() {
-  local engine=$1 lc inputs tag ctx hash apis
-  lc=$(lifecycle_dir)
-  tag=$(lifecycle_image_name)
+  local engine=$1 lc=${2:-} tag=${3:-} inputs ctx hash apis
+  [ -n "$lc" ] || lc=$(lifecycle_dir)
+  [ -n "$tag" ] || tag=$(lifecycle_image_name)
   inputs="$(cat "$lc/.built-from")-4"
   hash=$(printf '%s\n' "$inputs" | sha256sum | cut -c1-16)
   [ "$(image_label "$engine" "$tag" imgext.test.lifecycle-inputs)" = "$inputs" ] && return

@@ -144,6 +144,12 @@ export interface BuildOptions {
   preBuildpacks?: ModuleRef[];
   /** project.toml's `[[io.buildpacks.post.group]]`: after every group of the order. */
   postBuildpacks?: ModuleRef[];
+  /**
+   * Export once more without the previous image when a daemon export fails with the lifecycle's
+   * layer-reuse bug (docs/build-flow.md, "Known issue: invalid diffID"). Default true; false lets
+   * that export fail the build.
+   */
+  exportRetry?: boolean;
 }
 
 /** A host path (or volume name) mounted into the build phase's container. */
@@ -625,7 +631,7 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
       // daemon export that reuses layers of the previous image on top of changed layers sends
       // one layer's data for all of them. Exported again without the previous image, every
       // layer is sent from /layers and the launch cache; the next build reuses safely again.
-      if (!daemon || !isReuseDiffIdError(err)) throw err;
+      if (!daemon || options.exportRetry === false || !isReuseDiffIdError(err)) throw err;
       emit({ type: 'export-retry', image: options.image, reason: (err as Error).message });
       await writeAnalyzed(
         session,

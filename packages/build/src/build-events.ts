@@ -21,8 +21,9 @@ export type BuildEvent =
   | { type: 'waiting-for-build'; image: string; holder: LockHolder }
   | { type: 'waited-for-build'; image: string; durationMs: number }
   /**
-   * The exporter hit the lifecycle's layer-reuse bug (invalid diffID); it is run again without
-   * the previous image, so no layer is reused from it this once.
+   * The exporter hit the lifecycle's layer-reuse bug (the daemon found a layer's data not matching
+   * its diff ID: `isReuseDiffIdError`); it is run again without the previous image, so no layer is
+   * reused from it this once. `reason`: the exporter's error.
    */
   | { type: 'export-retry'; image: string; reason: string }
   /** The lock of a build on this host that no longer runs (killed) was removed. */

@@ -551,7 +551,7 @@ function renderBuildEvent(output: Output, e: BuildEvent): void {
       break;
     case 'export-retry':
       output.warn(
-        `the exporter hit the lifecycle's layer-reuse bug (invalid diffID); exporting ${e.image} again without reusing layers of the previous image`,
+        `the exporter hit the lifecycle's layer-reuse bug (the daemon found a layer's data not matching its diff ID); exporting ${e.image} again without reusing layers of the previous image`,
         { image: e.image, reason: e.reason },
       );
       break;
