@@ -9,7 +9,15 @@
 //
 // A closed stdout (`imgext build --json | head -2`) aborts the work the same way, and the
 // command exits 141 (as a process killed by SIGPIPE would) once it has cleaned up.
-import { main } from '../dist/main.js';
+//
+// Start-up: the command is a few bundled modules (dist/cli, apps/cli/scripts/bundle.mjs), loaded
+// after V8's compile cache is on where Node has one (22.1 and later; NODE_DISABLE_COMPILE_CACHE=1
+// turns it off) and with source maps on, so that a bug's stack trace names src/*.ts lines.
+import module from 'node:module';
+
+module.enableCompileCache?.();
+process.setSourceMapsEnabled(true);
+const { main } = await import('../dist/cli/imgext.js');
 
 const DELIBERATE_AFTER_MS = 1000;
 const EXIT_PIPE = 141;
