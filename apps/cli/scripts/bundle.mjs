@@ -2,7 +2,7 @@
 // bin/imgext.js loads) and the chunks it imports lazily (yargs, each command, the BuildKit
 // session), built from the TypeScript sources of this package and the workspace packages (the
 // @imgext/source condition) with their dependencies inlined; Node's builtins stay imports.
-// Source maps beside them (bin/imgext.js turns them on), so a bug's stack names src/*.ts lines.
+// Source maps beside them: bin/imgext.js maps a crash's stack trace to the src/*.ts lines.
 // Runs after tsc (`pnpm build`); dist/*.js and its .d.ts stay the package's library export.
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';

@@ -1,7 +1,8 @@
 /**
  * The built command as users run it (bin/imgext.js over dist/cli, the bundle of
  * scripts/bundle.mjs): it loads a few modules, not the workspace's ~300, and a bug's stack trace
- * still names the TypeScript sources (source maps on). Needs `pnpm build`; no daemon.
+ * still names the TypeScript sources (bin/imgext.js maps a crash's stack from the maps beside the
+ * bundle). Needs `pnpm build`; no daemon.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -56,7 +57,7 @@ describe.skipIf(!built)('the bundled command', () => {
     for (const u of ours) expect(u).toContain('/apps/cli/dist/cli/');
   });
 
-  it("a bug's stack trace names the TypeScript sources (source maps on)", async () => {
+  it("a crash's stack trace names the TypeScript sources (mapped from the bundle's source maps)", async () => {
     // A stdout whose write throws: `--version` writes through it outside any catch, so the
     // error escapes main() and Node prints its stack.
     const { code, stderr } = await run(
