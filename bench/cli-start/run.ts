@@ -9,7 +9,7 @@
  *   node --conditions=@imgext/source --import ./engine-client/register-ts.mjs cli-start/run.ts
  */
 import { spawnSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,5 +56,9 @@ ${rows.join('\n')}
 console.log(md);
 if (!process.env.BENCH_NO_WRITE) {
   await mkdir(join(here, '../results'), { recursive: true });
-  await writeFile(join(here, '../results/cli-start.md'), md);
+  // The dated sections below the table (build-start.ts's runs, written by hand) are kept.
+  const file = join(here, '../results/cli-start.md');
+  const old = await readFile(file, 'utf8').catch(() => '');
+  const kept = old.indexOf('\n## ');
+  await writeFile(file, kept < 0 ? md : `${md}${old.slice(kept)}`);
 }

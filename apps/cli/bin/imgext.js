@@ -9,7 +9,45 @@
 //
 // A closed stdout (`imgext build --json | head -2`) aborts the work the same way, and the
 // command exits 141 (as a process killed by SIGPIPE would) once it has cleaned up.
-import { main } from '../dist/main.js';
+//
+// Start-up: the command is a few bundled modules (dist/cli, apps/cli/scripts/bundle.mjs), loaded
+// after V8's compile cache is on where Node has one (22.1 and later; NODE_DISABLE_COMPILE_CACHE=1
+// turns it off). Node's source maps stay off (parsing the bundle's maps cost ~0.1 s of every
+// build: errors' stacks are taken on ordinary paths too); a crash's stack trace is mapped to the
+// src/*.ts lines here instead, from the maps beside the bundle.
+import { readFileSync, writeSync } from 'node:fs';
+import module from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+module.enableCompileCache?.();
+
+const maps = new Map();
+const bundled = /(file:\/\/[^\s()]+\/dist\/cli\/[^\s():]+\.js):(\d+):(\d+)/g;
+/** `stack` with the bundle's positions replaced by the sources' (unchanged where it cannot). */
+function mapStack(stack) {
+  return stack.replace(bundled, (whole, url, line, column) => {
+    try {
+      const file = fileURLToPath(url);
+      if (!maps.has(file)) {
+        maps.set(file, new module.SourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8'))));
+      }
+      const entry = maps.get(file).findEntry(Number(line) - 1, Number(column) - 1);
+      if (!entry?.originalSource) return whole;
+      const source = resolve(dirname(file), entry.originalSource);
+      return `${source}:${entry.originalLine + 1}:${entry.originalColumn + 1}`;
+    } catch {
+      return whole;
+    }
+  });
+}
+process.on('uncaughtException', (err) => {
+  const text = err instanceof Error && err.stack ? mapStack(err.stack) : String(err);
+  writeSync(2, `${text}\n`);
+  process.exit(1);
+});
+
+const { main } = await import('../dist/cli/imgext.js');
 
 const DELIBERATE_AFTER_MS = 1000;
 const EXIT_PIPE = 141;

@@ -1,6 +1,8 @@
 import { captureOutput as capture } from '@imgext/test-support';
 import { describe, expect, it } from 'vitest';
-import { main, VERSION } from './main.js';
+import type { Argv } from 'yargs';
+import type { GlobalArgs } from './command.js';
+import { main, skipHelpCache, VERSION } from './main.js';
 
 describe('imgext main()', () => {
   it('prints help and exits 0', async () => {
@@ -59,5 +61,36 @@ describe('imgext main()', () => {
     const flag = capture();
     expect(await main(['prune', '--bogus'], flag.streams)).toBe(2);
     expect(flag.stderr()).toContain('Unknown flag: --bogus');
+  });
+
+  it("running a command does not render yargs' help text first; --help still prints it", async () => {
+    const { default: yargs } = await import('yargs');
+    type Internal = {
+      getInternalMethods(): { getUsageInstance(): { hasCachedHelpMessage(): boolean } };
+    };
+    const cached = async (skip: boolean) => {
+      let ran = false;
+      const parser = yargs()
+        .exitProcess(false)
+        .command({
+          command: 'go',
+          describe: 'Go',
+          handler: () => {
+            ran = true;
+          },
+        });
+      if (skip) skipHelpCache(parser as unknown as Argv<GlobalArgs>);
+      await parser.parseAsync(['go']);
+      expect(ran).toBe(true);
+      return (parser as unknown as Internal)
+        .getInternalMethods()
+        .getUsageInstance()
+        .hasCachedHelpMessage();
+    };
+    expect(await cached(false)).toBe(true); // what yargs does on its own
+    expect(await cached(true)).toBe(false);
+    const out = capture();
+    expect(await main(['build', '--help'], out.streams)).toBe(0);
+    expect(out.stdout()).toContain('--builder');
   });
 });

@@ -146,6 +146,7 @@ async function createParser(
       if (err) throw err;
       throw new UsageError(usageMessage(msg));
     }) as unknown as Argv<GlobalArgs>;
+  skipHelpCache(parser);
 
   for (const entry of commands) {
     const def: CommandDefinition | undefined =
@@ -194,4 +195,19 @@ async function createParser(
     });
   }
   return parser;
+}
+
+/**
+ * yargs renders the whole help text before it runs a command's handler, for a `showHelp()` from
+ * inside the handler (imgext never calls one; its usage errors carry no help text): ~20-60 ms of
+ * string widths in every command's start, before the handler's first await goes on. Turned off
+ * through yargs' internal usage instance (yargs is pinned; main.test.ts checks that the text is
+ * no longer rendered and that --help still prints it).
+ */
+export function skipHelpCache(parser: Argv<GlobalArgs>): void {
+  const internal = parser as unknown as {
+    getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } };
+  };
+  const usage = internal.getInternalMethods?.().getUsageInstance?.();
+  if (typeof usage?.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }

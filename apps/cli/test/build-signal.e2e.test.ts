@@ -23,7 +23,7 @@ import {
 } from './build-harness.js';
 
 const bin = resolve(import.meta.dirname, '../bin/imgext.js');
-const built = existsSync(resolve(import.meta.dirname, '../dist/main.js'));
+const built = existsSync(resolve(import.meta.dirname, '../dist/cli/imgext.js'));
 const image = 'imgext-test/build-signal:latest';
 const images = [
   image,

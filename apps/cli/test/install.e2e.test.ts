@@ -91,6 +91,10 @@ describe('installing imgext from packed tarballs', () => {
       expect(JSON.stringify(pkg.dependencies ?? {})).not.toContain('workspace:');
       expect(existsSync(join(app, 'node_modules', name, 'src'))).toBe(false);
     }
+    // The command runs from its bundle (a few modules, their source maps beside them).
+    const cli = join(app, 'node_modules/imgext/dist/cli');
+    expect(existsSync(join(cli, 'imgext.js'))).toBe(true);
+    expect(existsSync(join(cli, 'imgext.js.map'))).toBe(true);
     const bin = join(app, 'node_modules/.bin/imgext');
     const version = await exec(bin, ['--version'], { cwd: app, env: env() });
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);

@@ -304,12 +304,16 @@ describe('buildApp', () => {
     }
   });
 
-  it('Ctrl-C while waiting for another build: rejects, creates nothing, leaves the lock to its holder', async () => {
+  it('while it waits for another build: its session is set up, no cache is touched; Ctrl-C removes the session, leaves the lock to its holder', async () => {
     const held = await acquireBuildLock(client, { image: shared, lockImage: SAMPLE_BUILDER });
     try {
       const controller = new AbortController();
       const events: BuildEvent[] = [];
       const volumesBefore = await cacheVolumesOf(shared);
+      let helperMade!: () => void;
+      const helper = new Promise<void>((resolve) => {
+        helperMade = resolve;
+      });
       const build = buildApp(
         client,
         { image: shared, builder: SAMPLE_BUILDER, appDir: '.', trustBuilder: true },
@@ -317,17 +321,30 @@ describe('buildApp', () => {
           signal: controller.signal,
           onEvent: (e) => {
             events.push(e);
-            if (e.type === 'waiting-for-build') controller.abort(new Error('SIGINT'));
+            if (
+              e.type === 'lifecycle' &&
+              e.event.type === 'resource' &&
+              e.event.action === 'created' &&
+              e.event.kind === 'container'
+            )
+              helperMade();
           },
         },
       );
+      build.catch(() => undefined);
+      // The session's helper container is made while the lock is still held by another.
+      await helper;
+      const cachesWhileWaiting = await cacheVolumesOf(shared);
+      controller.abort(new Error('SIGINT'));
       await expect(build).rejects.toThrow('SIGINT');
-      expect(events.map((e) => e.type)).toEqual([
+      expect(events.filter((e) => e.type !== 'lifecycle').map((e) => e.type)).toEqual([
         'build-start',
         'lifecycle-image',
         'waiting-for-build',
       ]);
+      expect(cachesWhileWaiting).toEqual(volumesBefore);
       expect(await cacheVolumesOf(shared)).toEqual(volumesBefore);
+      expect(await sessionLeftovers(events)).toEqual([]);
       const locks = await client.containers.list({
         all: true,
         filters: { label: [`${LOCK_LABEL}=${shared}`] },

@@ -48,16 +48,17 @@ export async function missingVolumes(
   names: string[],
   signal?: AbortSignal,
 ): Promise<string[]> {
-  const missing: string[] = [];
-  for (const name of names) {
-    const exists = await client.volumes.inspect(name, signal ? { signal } : {}).then(
-      () => true,
-      (err: unknown) => {
-        if (err instanceof NotFoundError) return false;
-        throw err;
-      },
-    );
-    if (!exists) missing.push(name);
-  }
-  return missing;
+  // Asked at once: one round trip instead of one per volume.
+  const found = await Promise.all(
+    names.map((name) =>
+      client.volumes.inspect(name, signal ? { signal } : {}).then(
+        () => true,
+        (err: unknown) => {
+          if (err instanceof NotFoundError) return false;
+          throw err;
+        },
+      ),
+    ),
+  );
+  return names.filter((_, i) => !found[i]);
 }

@@ -51,6 +51,12 @@ export interface LifecycleSessionOptions {
    * (detector, builder): the build's local buildpacks and extensions (put there with putArchive).
    */
   modulesVolume?: boolean;
+  /**
+   * false: `create` leaves the cache volumes to the caller (buildApp creates them once it holds
+   * the build lock, while the session is set up beside it); the phases still mount them.
+   * Default true.
+   */
+  createCacheVolumes?: boolean;
   /** Labels added to every container and volume the session creates. */
   labels?: Record<string, string>;
   onEvent?: LifecycleEventListener;
@@ -154,8 +160,11 @@ export class LifecycleSession {
         this.#createdVolumes.add(name);
         this.#emit({ type: 'resource', action: 'created', kind: 'volume', name });
       }),
-      ...[this.#opts.cacheVolume, this.#opts.launchCacheVolume].map(async (name) => {
-        if (name) await this.#client.volumes.create({ name, labels: { [CACHE_LABEL]: 'true' } });
+      ...(this.#opts.createCacheVolumes === false
+        ? []
+        : [this.#opts.cacheVolume, this.#opts.launchCacheVolume]
+      ).map(async (name) => {
+        if (name) await createCacheVolume(this.#client, name);
       }),
     ]);
     const failed = made.find((r) => r.status === 'rejected');
@@ -581,6 +590,15 @@ export class LifecycleSession {
   #emit(event: LifecycleEvent): void {
     this.#opts.onEvent?.(event);
   }
+}
+
+/**
+ * Creates a cache volume (labelled CACHE_LABEL) unless it exists; for a caller that makes the
+ * caches itself (see `createCacheVolumes`). Like the session's own creates, never cut off by a
+ * signal: check it before.
+ */
+export async function createCacheVolume(client: EngineClientApi, name: string): Promise<void> {
+  await client.volumes.create({ name, labels: { [CACHE_LABEL]: 'true' } });
 }
 
 function phaseFailure(phase: PhaseName, exitCode: number, logTail: string[]): LifecycleError {
