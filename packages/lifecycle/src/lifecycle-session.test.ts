@@ -33,17 +33,23 @@ afterAll(async () => {
   await client?.close();
 });
 
-async function open(events: LifecycleEvent[]): Promise<LifecycleSession> {
-  return LifecycleSession.create({
-    client,
-    builderImage: builder,
-    platformApi: '0.13',
-    owner,
-    daemonSocket: daemonSocketFor(client.endpoint),
-    extensions: true,
-    labels: { 'io.imgext.test': 'lifecycle-session' },
-    onEvent: (e) => events.push(e),
-  });
+async function open(
+  events: LifecycleEvent[],
+  opts: { test?: string; signal?: AbortSignal } = {},
+): Promise<LifecycleSession> {
+  return LifecycleSession.create(
+    {
+      client,
+      builderImage: builder,
+      platformApi: '0.13',
+      owner,
+      daemonSocket: daemonSocketFor(client.endpoint),
+      extensions: true,
+      labels: { 'io.imgext.test': opts.test ?? 'lifecycle-session' },
+      onEvent: (e) => events.push(e),
+    },
+    opts.signal,
+  );
 }
 
 async function leftovers(session: LifecycleSession): Promise<number> {
@@ -151,22 +157,11 @@ describe('LifecycleSession', () => {
     // A create request given up on the client may still be carried out by the engine; the
     // session must know of every volume and container it asked for (a closed stdout at that
     // moment left the session's volumes behind).
-    const label = `io.imgext.test=abort-setup-${Math.random().toString(36).slice(2, 8)}`;
+    const test = `abort-setup-${Math.random().toString(36).slice(2, 8)}`;
+    const label = `io.imgext.test=${test}`;
     for (const delay of [0, 1, 2, 4, 6, 10, 15]) {
       const controller = new AbortController();
-      const opening = LifecycleSession.create(
-        {
-          client,
-          builderImage: builder,
-          platformApi: '0.13',
-          owner,
-          daemonSocket: daemonSocketFor(client.endpoint),
-          extensions: true,
-          labels: { 'io.imgext.test': label.split('=')[1]! },
-          onEvent: () => {},
-        },
-        controller.signal,
-      );
+      const opening = open([], { test, signal: controller.signal });
       setTimeout(() => controller.abort(new Error('test abort')), delay);
       const session = await opening.catch(() => undefined);
       await session?.dispose();
