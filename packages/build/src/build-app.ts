@@ -17,6 +17,7 @@ import {
   type BuilderChoice,
   type ChosenBuilder,
   chooseBuilder,
+  defaultStepMemoDir,
   type ExtenderEvent,
   type ExtendResult,
   ExtendSession,
@@ -25,6 +26,7 @@ import {
   type PullPolicy,
   runSchedule,
   ScheduleError,
+  StepMemo,
 } from '@imgext/extender';
 import {
   analyzerArgs,
@@ -609,6 +611,7 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
         emit({ type: 'branch-end', branch: event.task, durationMs });
       }
     };
+    const stepMemoDir = defaultStepMemoDir();
     const extendBase = {
       engine: client,
       generatedDir,
@@ -620,6 +623,7 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
       hold: images.hold,
       ...(extender ? { builder: extender.builder } : {}),
       labels: recordLabels,
+      ...(stepMemoDir ? { memo: new StepMemo(stepMemoDir) } : {}),
       onEvent: extenderEvents,
     };
     // The build-image extension needs only detect's output (the generated Dockerfiles, the group)

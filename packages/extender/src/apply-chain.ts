@@ -18,6 +18,7 @@ import { cacheTag } from './cache-tags.js';
 import { ExtenderError } from './errors.js';
 import type { ExtenderEventListener } from './events.js';
 import { holdTag } from './hold.js';
+import { StepMemo } from './step-memo.js';
 
 export interface ApplyChainOptions {
   engine: EngineClientApi;
@@ -54,6 +55,11 @@ export interface ApplyChainOptions {
   buildId?: () => string;
   /** Run kind: labels of the final image (e.g. imgext's io.imgext.extensions record). */
   labels?: Record<string, string>;
+  /**
+   * Steps remembered on the host (see StepMemo): an unchanged Dockerfile whose cache tag still
+   * names the image it gave is reused without a build. Needs keepCache.
+   */
+  memo?: StepMemo;
   signal?: AbortSignal;
   onEvent?: ExtenderEventListener;
 }
@@ -170,25 +176,52 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
     const previous = cacheRef
       ? engine.images.find(cacheRef, call).catch(() => undefined)
       : Promise.resolve(undefined);
-    const result: DockerfileBuildResult = await builder.build({
-      engine,
-      kind,
-      dockerfile: d,
-      text: sentText(d),
-      injectedBaseArg: injectsBaseArg(d),
-      ...(dir ? { dir } : {}),
-      baseImageId: current.Id,
-      index,
-      buildArgs,
-      tags,
-      ...(labels ? { labels } : {}),
-      networkMode: opts.networkMode ?? 'host',
-      ...fromRegistries(d),
-      keepCache,
-      ...(opts.hold ? { hold: opts.hold } : {}),
-      emit,
-      ...call,
-    });
+    const text = sentText(d);
+    const networkMode = opts.networkMode ?? 'host';
+    const memoKey =
+      opts.memo && cacheRef
+        ? await StepMemo.key({
+            kind,
+            extension: d.extensionId,
+            text,
+            buildArgs,
+            ...(labels ? { labels } : {}),
+            builder: opts.builder ?? 'classic',
+            networkMode,
+            baseImageId: current.Id,
+            ...(dir ? { contextDir: dir } : {}),
+          })
+        : undefined;
+    const reused = memoKey
+      ? await reuseStep(opts, memoKey, previous, holdTagOf(opts.hold, kind, index))
+      : undefined;
+    const result: DockerfileBuildResult =
+      reused ??
+      (await builder.build({
+        engine,
+        kind,
+        dockerfile: d,
+        text,
+        injectedBaseArg: injectsBaseArg(d),
+        ...(dir ? { dir } : {}),
+        baseImageId: current.Id,
+        index,
+        buildArgs,
+        tags,
+        ...(labels ? { labels } : {}),
+        networkMode,
+        ...fromRegistries(d),
+        keepCache,
+        ...(opts.hold ? { hold: opts.hold } : {}),
+        emit,
+        ...call,
+      }));
+    if (memoKey && !reused) {
+      // A hint for the next build; one that cannot be written only costs that build a check.
+      await opts.memo
+        ?.put(memoKey, { imageId: result.imageId, steps: result.steps })
+        .catch(() => undefined);
+    }
     current = result.image ?? (await engine.images.inspect(result.imageId, call));
     const before = await previous;
     if (before && before.Id !== current.Id) {
@@ -238,6 +271,55 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
   };
   if (rebasable !== undefined) out.rebasable = rebasable;
   return out;
+}
+
+/** The hold tag of a step as repository and tag, when the chain holds its images. */
+function holdTagOf(
+  hold: string | undefined,
+  kind: string,
+  index: number,
+): { repo: string; tag: string } | undefined {
+  if (!hold) return undefined;
+  const ref = holdTag(hold, kind, index);
+  const at = ref.lastIndexOf(':');
+  return { repo: ref.slice(0, at), tag: ref.slice(at + 1) };
+}
+
+/**
+ * A remembered step's image, when the step's cache tag still names it: held (tagged under the
+ * build's hold, as a build of it would have been) and returned as a build result whose every
+ * step was a cache hit. Undefined, and the entry forgotten, when the tag names another image or
+ * none; undefined when it cannot be held (it went meanwhile): the step is then built.
+ */
+async function reuseStep(
+  opts: ApplyChainOptions,
+  key: string,
+  cacheTagged: ReturnType<EngineClientApi['images']['find']>,
+  hold: { repo: string; tag: string } | undefined,
+): Promise<DockerfileBuildResult | undefined> {
+  const remembered = await opts.memo?.get(key);
+  if (!remembered) return undefined;
+  const tagged = await cacheTagged;
+  if (tagged?.Id !== remembered.imageId) {
+    await opts.memo?.forget(key).catch(() => undefined);
+    return undefined;
+  }
+  if (hold) {
+    opts.signal?.throwIfAborted();
+    // Not under the signal: a tag request given up on the client may still be carried out, and
+    // the hold is released by listing its repository, after this returns.
+    const held = await opts.engine.images.tag(remembered.imageId, hold.repo, hold.tag).then(
+      () => true,
+      () => false,
+    );
+    if (!held) return undefined;
+  }
+  return {
+    imageId: remembered.imageId,
+    cacheHits: remembered.steps,
+    steps: remembered.steps,
+    image: tagged,
+  };
 }
 
 /**

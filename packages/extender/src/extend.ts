@@ -17,6 +17,7 @@ import type { RunLayoutCache } from './layout/layout-cache.js';
 import type { LayoutSink } from './layout/layout-sink.js';
 import { type RunLayoutResult, writeRunLayout } from './layout/write-run-layout.js';
 import { nodeGeneratedFs } from './node-generated-fs.js';
+import type { StepMemo } from './step-memo.js';
 
 export type PullPolicy = 'always' | 'if-not-present' | 'never';
 
@@ -46,6 +47,8 @@ export interface ExtendOptions {
   layoutCache?: RunLayoutCache;
   /** Run kind: labels of the extended image (see ApplyChainOptions.labels). */
   labels?: Record<string, string>;
+  /** See ApplyChainOptions.memo. */
+  memo?: StepMemo;
   fs?: GeneratedFs;
   signal?: AbortSignal;
   onEvent?: ExtenderEventListener;
@@ -103,6 +106,7 @@ export async function extend(opts: ExtendOptions): Promise<ExtendResult> {
       'hold',
       'builder',
       'labels',
+      'memo',
       'signal',
       'onEvent',
     ]),

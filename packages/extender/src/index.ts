@@ -18,4 +18,5 @@ export * from './layout/write-run-layout.js';
 export * from './node-generated-fs.js';
 export * from './retire-superseded.js';
 export * from './scheduler.js';
+export * from './step-memo.js';
 export type { NotRemoved, RemoveCommittedResult } from './untagged-images.js';
