@@ -18,7 +18,7 @@ import { cacheTag } from './cache-tags.js';
 import { ExtenderError } from './errors.js';
 import type { ExtenderEventListener } from './events.js';
 import { holdTag } from './hold.js';
-import { StepMemo } from './step-memo.js';
+import { StepMemo, selfContained } from './step-memo.js';
 
 export interface ApplyChainOptions {
   engine: EngineClientApi;
@@ -179,7 +179,7 @@ export async function applyChain(opts: ApplyChainOptions): Promise<ChainResult> 
     const text = sentText(d);
     const networkMode = opts.networkMode ?? 'host';
     const memoKey =
-      opts.memo && cacheRef
+      opts.memo && cacheRef && selfContained(d.validated.parsed.stages, text)
         ? await StepMemo.key({
             kind,
             extension: d.extensionId,

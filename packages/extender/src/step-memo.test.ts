@@ -7,6 +7,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
+import { parseDockerfile } from '@imgext/metadata';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   BUILD_IMAGE,
@@ -21,7 +22,7 @@ import { cacheTag } from './cache-tags.js';
 import type { ExtenderEvent } from './events.js';
 import { extend } from './extend.js';
 import { holdRepository, holdTag } from './hold.js';
-import { StepMemo } from './step-memo.js';
+import { StepMemo, selfContained } from './step-memo.js';
 
 const engine = new EngineClient();
 const left = new Leftovers(engine);
@@ -92,6 +93,22 @@ describe('StepMemo.key', () => {
     const { chmod } = await import('node:fs/promises');
     await chmod(join(dir, 'a.txt'), 0o600);
     expect(await StepMemo.key({ ...inputs, contextDir: dir })).not.toBe(changed);
+  });
+});
+
+describe('selfContained', () => {
+  const check = (text: string) => selfContained(parseDockerfile(text).stages, text);
+  it('a Dockerfile from ${base_image} (and its own stages) with local sources only', () => {
+    expect(check('ARG base_image\nFROM ${base_image}\nCOPY a /a\nRUN true\n')).toBe(true);
+    expect(check('ARG base_image\nFROM ${base_image} AS one\nRUN true\nFROM one\nRUN true\n')).toBe(
+      true,
+    );
+  });
+  it('not one that reads another image or the network', () => {
+    expect(check('FROM ${base_image}\nCOPY --from=busybox:latest /bin/sh /sh\n')).toBe(false);
+    expect(check('FROM busybox\nRUN true\n')).toBe(false);
+    expect(check('FROM ${base_image}\nADD https://example.invalid/x /x\n')).toBe(false);
+    expect(check('FROM ${base_image}\nADD git@example.invalid:a/b.git /b\n')).toBe(false);
   });
 });
 

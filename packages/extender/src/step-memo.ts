@@ -14,6 +14,7 @@ import { createReadStream } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { BASE_IMAGE_ARG, BASE_IMAGE_REF, type DockerfileStage } from '@imgext/metadata';
 
 /** What a step gave. */
 export interface RememberedStep {
@@ -34,6 +35,21 @@ export interface StepInputs {
   baseImageId: string;
   /** The build context folder, when the Dockerfile reads one. */
   contextDir?: string;
+}
+
+/**
+ * Whether a Dockerfile's result follows from its text, args, base and context alone, so that a
+ * remembered result may stand for it: every stage starts from `${base_image}` or an earlier
+ * stage, and nothing is read from another image (`--from=`) or the network (`ADD` of a URL or a
+ * git repository), each of which may change under the same text.
+ */
+export function selfContained(stages: readonly DockerfileStage[], text: string): boolean {
+  const own = new Set(stages.flatMap((s) => (s.name ? [s.name.toLowerCase()] : [])));
+  const fromOwn = (name: string) =>
+    name === BASE_IMAGE_REF || name === `$${BASE_IMAGE_ARG}` || own.has(name.toLowerCase());
+  if (!stages.every((s) => fromOwn(s.baseName))) return false;
+  if (/--from=/i.test(text)) return false;
+  return !/^\s*ADD\b[^\n]*(\b[a-z]+:\/\/|git@)/im.test(text);
 }
 
 /** Contexts bigger than this are not hashed (the build is asked instead). */
