@@ -9,11 +9,11 @@ import {
   BUILD_IMAGE,
   buildDockerfile,
   CLEANUP_TIMEOUT,
+  dockerHostBuilders,
   Leftovers,
   readFileInImage,
   removeTree,
   tempTree,
-  testEngineBuilders,
 } from '../test/helpers.js';
 import { baseTagFor } from './builders/base-tags.js';
 import { ExtenderError } from './errors.js';
@@ -71,14 +71,7 @@ async function ourContainers(): Promise<string[]> {
   return list.map((c) => c.Id);
 }
 
-/** The builders of DOCKER_HOST's engine (BuildKit on Docker, the classic builder everywhere). */
-const builders = [
-  ...new Set(
-    testEngineBuilders()
-      .filter((e) => e.host === process.env.DOCKER_HOST || !process.env.DOCKER_HOST)
-      .map((e) => e.builder),
-  ),
-];
+const builders = dockerHostBuilders();
 
 describe.each(builders)('build-image extension through the daemon with %s', (builder) => {
   it('applies a chain of three in group order with base_image, build_id, user and extend-config args', async () => {

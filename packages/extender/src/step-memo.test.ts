@@ -13,10 +13,10 @@ import {
   BUILD_IMAGE,
   buildDockerfile,
   CLEANUP_TIMEOUT,
+  dockerHostBuilders,
   Leftovers,
   readFileInImage,
   tempTree,
-  testEngineBuilders,
 } from '../test/helpers.js';
 import { cacheTag } from './cache-tags.js';
 import type { ExtenderEvent } from './events.js';
@@ -47,13 +47,7 @@ afterAll(async () => {
   await engine.close();
 }, CLEANUP_TIMEOUT);
 
-const builders = [
-  ...new Set(
-    testEngineBuilders()
-      .filter((e) => e.host === process.env.DOCKER_HOST || !process.env.DOCKER_HOST)
-      .map((e) => e.builder),
-  ),
-];
+const builders = dockerHostBuilders();
 
 describe('StepMemo.key', () => {
   const inputs = {

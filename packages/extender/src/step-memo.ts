@@ -12,9 +12,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { BASE_IMAGE_ARG, BASE_IMAGE_REF, type DockerfileStage } from '@imgext/metadata';
+import { hostCacheDir } from './layout/layout-cache.js';
 
 /** What a step gave. */
 export interface RememberedStep {
@@ -125,10 +125,7 @@ export class StepMemo {
 export function defaultStepMemoDir(
   env: Record<string, string | undefined> = process.env,
 ): string | undefined {
-  const set = env.IMGEXT_STEP_MEMO;
-  if (set === 'off') return undefined;
-  if (set) return set;
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'imgext', 'steps');
+  return hostCacheDir('IMGEXT_STEP_MEMO', 'steps', env);
 }
 
 /**

@@ -30,6 +30,17 @@ export function testEngines(): Array<{ name: string; host: string }> {
  * classic builder everywhere, BuildKit on Docker (podman has none). IMGEXT_TEST_BUILDERS
  * ("classic", "buildkit" or both, comma-separated) narrows it.
  */
+/** The builders of DOCKER_HOST's engine (BuildKit on Docker, the classic builder everywhere). */
+export function dockerHostBuilders(): Array<'classic' | 'buildkit'> {
+  return [
+    ...new Set(
+      testEngineBuilders()
+        .filter((e) => e.host === process.env.DOCKER_HOST || !process.env.DOCKER_HOST)
+        .map((e) => e.builder),
+    ),
+  ];
+}
+
 export function testEngineBuilders(): Array<{
   name: string;
   host: string;

@@ -137,10 +137,22 @@ export class RunLayoutCache {
 export function defaultRunLayoutCacheDir(
   env: Record<string, string | undefined> = process.env,
 ): string | undefined {
-  const set = env.IMGEXT_RUN_LAYOUT_CACHE;
+  return hostCacheDir('IMGEXT_RUN_LAYOUT_CACHE', 'run-layouts', env);
+}
+
+/**
+ * One of imgext's folders on the host: `env[variable]` (a folder, or `off`: none), else
+ * `$XDG_CACHE_HOME/imgext/<name>` (`~/.cache/imgext/<name>`).
+ */
+export function hostCacheDir(
+  variable: string,
+  name: string,
+  env: Record<string, string | undefined> = process.env,
+): string | undefined {
+  const set = env[variable];
   if (set === 'off') return undefined;
   if (set) return set;
-  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'imgext', 'run-layouts');
+  return join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'imgext', name);
 }
 
 const blobPath = (digest: string) => join('blobs', 'sha256', digest.replace(/^sha256:/, ''));
