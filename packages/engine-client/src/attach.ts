@@ -1,5 +1,5 @@
 /**
- * POST /containers/{id}/attach (and POST /session) through an HTTP upgrade: a 101 hands over the raw socket (output
+ * POST /containers/{id}/attach (and POST /exec/{id}/start, POST /session) through an HTTP upgrade: a 101 hands over the raw socket (output
  * demultiplexed unless TTY, stdin writable); any other answer is read whole and thrown as the
  * typed error for its status with the daemon's JSON message.
  */
@@ -43,6 +43,8 @@ export function upgrade(
     protocol?: string;
     /** More request headers; an array value is sent as that many header lines. */
     headers?: Record<string, string | string[]>;
+    /** A JSON body (exec start takes one); sent with content-type application/json. */
+    json?: unknown;
   },
 ): Promise<Upgraded> {
   const ctx = {
@@ -110,7 +112,11 @@ export function upgrade(
         method: 'POST',
         path: opts.path,
         upgrade: opts.protocol ?? 'tcp',
-        headers: { 'content-type': 'text/plain', ...opts.headers },
+        headers: {
+          'content-type': opts.json === undefined ? 'text/plain' : 'application/json',
+          ...opts.headers,
+        },
+        ...(opts.json === undefined ? {} : { body: Buffer.from(JSON.stringify(opts.json)) }),
         bodyTimeout: 0,
         headersTimeout: 0,
       },

@@ -9,6 +9,9 @@ import type {
   ContainerSummary,
   ContainersApi,
   CreateContainerOptions,
+  ExecOptions,
+  ExecResult,
+  ExecSpec,
   LogsOptions,
   OutputChunk,
   PutArchiveOptions,
@@ -20,6 +23,7 @@ import type {
 import { compareApiVersions } from './api-version.js';
 import { upgrade } from './attach.js';
 import { transportError } from './errors.js';
+import { execInContainer } from './exec.js';
 import { pathSegment, queryString } from './query.js';
 import { runContainer } from './run.js';
 import { demux, raw } from './streams/demux.js';
@@ -233,6 +237,10 @@ export class Containers implements ContainersApi {
 
   run(spec: ContainerCreateSpec, opts: RunOptions = {}): Promise<RunResult> {
     return runContainer(this, spec, opts);
+  }
+
+  exec(id: string, spec: ExecSpec, opts: ExecOptions = {}): Promise<ExecResult> {
+    return execInContainer(this.#t, id, spec, opts);
   }
 
   /** Multiplexed or raw: from the Content-Type (API >= 1.42), else from the container's Tty. */

@@ -143,6 +143,27 @@ export interface RunResult {
   exitCode: number;
 }
 
+/** A process to start in a running container (POST /containers/{id}/exec). */
+export interface ExecSpec {
+  Cmd: string[];
+  /** Default: the container's user. */
+  User?: string;
+  /** Added to the container's environment. */
+  Env?: string[];
+  /** Default: the container's working directory. */
+  WorkingDir?: string;
+}
+
+export interface ExecOptions extends CallOptions {
+  /** Called for each chunk of the process's output. */
+  onOutput?: (chunk: OutputChunk) => void;
+}
+
+export interface ExecResult {
+  execId: string;
+  exitCode: number;
+}
+
 export interface ContainersApi {
   create(
     spec: ContainerCreateSpec,
@@ -169,4 +190,10 @@ export interface ContainersApi {
   putArchive(id: string, path: string, tar: TarStream, opts?: PutArchiveOptions): Promise<void>;
   /** create -> attach -> wait (headers received) -> start -> exit code -> remove; free of the wait race. */
   run(spec: ContainerCreateSpec, opts?: RunOptions): Promise<RunResult>;
+  /**
+   * Runs a process in a running container to its end: its output streamed to `onOutput`, its
+   * exit code returned. An abort stops the waiting, not the process (the Engine API cannot end
+   * an exec'd process): it ends with its container.
+   */
+  exec(id: string, spec: ExecSpec, opts?: ExecOptions): Promise<ExecResult>;
 }
