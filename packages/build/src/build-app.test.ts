@@ -118,38 +118,34 @@ describe('buildApp', () => {
     const phasesEnded = events.flatMap((e) =>
       e.type === 'lifecycle' && e.event.type === 'phase-end' ? [e.event.phase] : [],
     );
-    expect(phasesEnded).toEqual(['analyzer', 'detector', 'restorer', 'builder', 'exporter']);
+    // analyze and detect run side by side (the run image is in the daemon): either ends first.
+    expect([...phasesEnded.slice(0, 2)].sort()).toEqual(['analyzer', 'detector']);
+    expect(phasesEnded.slice(2)).toEqual(['restorer', 'builder', 'exporter']);
     // The critical path: both extensions start right after detect, before the restorer ends.
     const at = (match: (e: BuildEvent) => boolean) => events.findIndex(match);
-    const restorerEnd = at(
-      (e) => e.type === 'lifecycle' && e.event.type === 'phase-end' && e.event.phase === 'restorer',
-    );
-    const detectorEnd = at(
-      (e) => e.type === 'lifecycle' && e.event.type === 'phase-end' && e.event.phase === 'detector',
-    );
+    const phaseAt = (type: 'phase-start' | 'phase-end', phase: string) =>
+      at((e) => e.type === 'lifecycle' && e.event.type === type && e.event.phase === phase);
+    const restorerEnd = phaseAt('phase-end', 'restorer');
+    const detectorEnd = phaseAt('phase-end', 'detector');
+    expect(phaseAt('phase-start', 'detector')).toBeLessThan(phaseAt('phase-end', 'analyzer'));
+    expect(phaseAt('phase-start', 'analyzer')).toBeLessThan(detectorEnd);
     for (const branch of ['extend-build', 'extend-run']) {
       const start = at((e) => e.type === 'branch-start' && e.branch === branch);
       expect(start, branch).toBeGreaterThan(detectorEnd);
       expect(start, branch).toBeLessThan(restorerEnd);
     }
-    const builderStart = at(
-      (e) =>
-        e.type === 'lifecycle' && e.event.type === 'phase-start' && e.event.phase === 'builder',
+    expect(phaseAt('phase-start', 'builder')).toBeGreaterThan(restorerEnd);
+    // The phases are exec'd in the session's two hosts, the builder (in the extended image) in
+    // one of its own: three containers in all, where one per phase made five.
+    const containersMade = events.flatMap((e) =>
+      e.type === 'lifecycle' &&
+      e.event.type === 'resource' &&
+      e.event.action === 'created' &&
+      e.event.kind === 'container'
+        ? [e.event.name.replace(/^imgext-[0-9a-f]+-/, '')]
+        : [],
     );
-    expect(builderStart).toBeGreaterThan(restorerEnd);
-    // Timings for a benchmark: each phase container's own run and its removal (off the critical
-    // path), the archive calls between phases, the app upload.
-    const timings = events.flatMap((e) =>
-      e.type === 'lifecycle' && e.event.type === 'phase-timing' ? [e.event] : [],
-    );
-    expect(timings.map((t) => t.phase).sort()).toEqual([
-      'analyzer',
-      'builder',
-      'detector',
-      'exporter',
-      'restorer',
-    ]);
-    for (const t of timings) expect(t.processMs, JSON.stringify(t)).toBeGreaterThanOrEqual(0);
+    expect(containersMade.sort()).toEqual(['builder', 'buildpacks', 'lifecycle']);
     const archives = events.flatMap((e) =>
       e.type === 'lifecycle' && e.event.type === 'archive' ? [e.event.path] : [],
     );
@@ -162,6 +158,31 @@ describe('buildApp', () => {
       e.type === 'extender' && e.event.type === 'extension.applied' ? [e.event.extension] : [],
     );
     expect(applied.sort()).toEqual(['imgext-samples/build-tool', 'imgext-samples/run-tool']);
+    expect(await sessionLeftovers(events)).toEqual([]);
+  });
+
+  it('phaseHosts false: a container per phase, each timed and removed, the same image', async () => {
+    app ??= await sampleApp('build run');
+    const events: BuildEvent[] = [];
+    const summary = await buildApp(
+      client,
+      { image, builder: SAMPLE_BUILDER, appDir: app, trustBuilder: true, phaseHosts: false },
+      { onEvent: (e) => events.push(e) },
+    );
+    expect(summary.runImage).toMatchObject({ applied: ['imgext-samples/run-tool'] });
+    // Timings for a benchmark: each phase container's own run and its removal (off the critical
+    // path).
+    const timings = events.flatMap((e) =>
+      e.type === 'lifecycle' && e.event.type === 'phase-timing' ? [e.event] : [],
+    );
+    expect(timings.map((t) => t.phase).sort()).toEqual([
+      'analyzer',
+      'builder',
+      'detector',
+      'exporter',
+      'restorer',
+    ]);
+    for (const t of timings) expect(t.processMs, JSON.stringify(t)).toBeGreaterThanOrEqual(0);
     expect(await sessionLeftovers(events)).toEqual([]);
   });
 

@@ -38,16 +38,21 @@ import {
   LifecycleSession,
   type ModuleDirs,
   PATHS,
+  type PreparedPhase,
   restorerArgs,
 } from '@imgext/lifecycle';
 import {
+  type Analyzed,
   apiAtLeast,
   describeBuilder,
   negotiatePlatformApi,
   parseAnalyzed,
   parseGroup,
   parseToml,
+  runImageTarget,
+  serializeAnalyzed,
   serializeRunToml,
+  withDetected,
 } from '@imgext/metadata';
 import {
   isReuseDiffIdError,
@@ -153,6 +158,11 @@ export interface BuildOptions {
    * that export fail the build.
    */
   exportRetry?: boolean;
+  /**
+   * Exec the phases in two long-lived containers instead of one container each (LifecycleSession's
+   * `phaseHosts`). Default: true unless `IMGEXT_PHASE_HOSTS=off`.
+   */
+  phaseHosts?: boolean;
 }
 
 /** A host path (or volume name) mounted into the build phase's container. */
@@ -321,6 +331,7 @@ async function buildWithModules(
       ...(options.cacheImage ? {} : { cacheVolume: caches.build }),
       ...(daemon ? { launchCacheVolume: caches.launch } : {}),
       createCacheVolumes: false,
+      phaseHosts: options.phaseHosts ?? process.env.IMGEXT_PHASE_HOSTS !== 'off',
       labels: { 'io.imgext.build': options.image },
       onEvent: (event) => emit({ type: 'lifecycle', event }),
     },
@@ -510,12 +521,24 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
       ...(options.noColor ? { CNB_NO_COLOR: 'true' } : {}),
     };
     const phaseEnv: Record<string, string> = options.noColor ? { CNB_NO_COLOR: 'true' } : {};
-    // The next phase's container is made while the current one runs (preparePhase): its
-    // create/attach round trips leave the critical path.
-    const detector = session.preparePhase('detector', detectorArgs({ ...common, ...moduleDirs }), {
-      env: phaseEnv,
-      signal,
-    });
+    const detectArgs = detectorArgs({ ...common, ...moduleDirs });
+    const detectOptions = { env: phaseEnv, signal };
+    // The detector reads of analyzed.toml only the run image's name and target (the lifecycle's
+    // Detector and Generator), and those the analyzer takes from the run image in the daemon: so
+    // there the detector runs beside the analyzer, on a copy of them (DETECT_ANALYZED), and
+    // what it changes (a switch, `extend`) is put into the analyzer's file after both
+    // (withDetected), as the lifecycle's generator does. Elsewhere (publish, platform API < 0.12,
+    // no run image named) detect runs after analyze, on its file.
+    const beside = daemon && runImage !== undefined && apiAtLeast(platformApi, '0.12');
+    let provisional: Analyzed | undefined;
+    let detector: PreparedPhase | undefined;
+    const runImageReady =
+      runImage && daemon
+        ? ensureImage(client, runImage, pullPolicy, { signal }).then(() =>
+            client.images.inspect(runImage, { signal }),
+          )
+        : undefined;
+    runImageReady?.catch(() => undefined);
     // The analyzer reads neither /workspace nor /platform: the app travels while it runs.
     await runSchedule(
       [
@@ -530,12 +553,36 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
             // As pack: the exporter records the run image (runImage.image, mirrors) from this
             // run.toml; a lifecycle image has no /cnb/run.toml of the builder's.
             if (runToml) await session.putFile(RUN_TOML, runToml, s);
+            if (!beside || !runImageReady || !runImage) {
+              // Made now (after the uploads: starting its container holds off archive calls).
+              detector = session.preparePhase('detector', detectArgs, detectOptions);
+              return;
+            }
+            const info = await runImageReady;
+            provisional = {
+              runImage: {
+                reference: info.Id,
+                image: runImage,
+                target: runImageTarget({
+                  os: info.Os,
+                  architecture: info.Architecture,
+                  variant: info.Variant,
+                  labels: info.Config?.Labels,
+                }),
+              },
+              rest: {},
+            };
+            await session.putFile(DETECT_ANALYZED, serializeAnalyzed(provisional), s);
+            await session.runPhase('detector', [...detectArgs, '-analyzed', DETECT_ANALYZED], {
+              ...detectOptions,
+              signal: s,
+            });
           },
         },
         {
           id: 'analyze',
           run: async (s) => {
-            if (runImage && daemon) await ensureImage(client, runImage, pullPolicy, { signal: s });
+            if (runImageReady) await runImageReady;
             await session.runPhase(
               'analyzer',
               analyzerArgs({
@@ -554,8 +601,10 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
         },
       ],
       { signal },
-    ).catch(rootCause);
-    const analyzedBefore = await readAnalyzed(session, signal);
+    ).catch((err: unknown) => {
+      detector?.cancel();
+      return rootCause(err);
+    });
     const restorer = session.preparePhase(
       'restorer',
       restorerArgs({
@@ -568,9 +617,11 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
       }),
       { env: registryEnv, signal },
     );
-    await detector.start();
-    // What detect wrote (group.toml, analyzed.toml, generated/) in one archive call: /layers
-    // holds nothing else yet (the restorer has not run).
+    // Detect after analyze: what the analyzer wrote, before the detector changes it.
+    const analyzerWrote = detector ? await readAnalyzed(session, signal) : undefined;
+    if (detector) await detector.start();
+    // What analyze and detect wrote (analyzed.toml, group.toml, generated/) in one archive call:
+    // /layers holds nothing else yet (the restorer has not run).
     await session.copyOut(PATHS.layers, tmp, signal);
     const layersDir = join(tmp, 'layers');
     const group = parseGroup((await readLocal(join(layersDir, 'group.toml'))) ?? '');
@@ -584,7 +635,20 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
     if (analyzedText === undefined) {
       throw new BuildAppError('ERR_NO_ANALYZED', 'the analyzer wrote no analyzed.toml');
     }
-    const analyzed = parseAnalyzed(analyzedText);
+    let analyzedBefore: Analyzed;
+    let analyzed: Analyzed;
+    if (provisional) {
+      analyzedBefore = parseAnalyzed(analyzedText);
+      const detectedText = await readLocal(
+        join(layersDir, DETECT_ANALYZED.slice(`${PATHS.layers}/`.length)),
+      );
+      analyzed = detectedText
+        ? withDetected(analyzedBefore, provisional, parseAnalyzed(detectedText))
+        : analyzedBefore;
+    } else {
+      analyzed = parseAnalyzed(analyzedText);
+      analyzedBefore = analyzerWrote ?? analyzed;
+    }
     const extendRun = analyzed.runImage?.extend === true;
     const switchedTo =
       analyzed.runImage?.image !== analyzedBefore.runImage?.image
@@ -598,7 +662,10 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
     if (switchedTo && daemon) await ensureImage(client, switchedTo, pullPolicy, { signal });
     // The restorer must not see extend = true: it would try a registry pull of the run image into
     // /kaniko. The run image's layout is written after it, and extend set back before export.
-    if (extendRun) await writeAnalyzed(session, withExtend(analyzed, false), signal);
+    // Beside the analyzer, the detector's switch reaches analyzed.toml here too.
+    if (extendRun || (provisional && switchedTo)) {
+      await writeAnalyzed(session, withExtend(analyzed, false), signal);
+    }
     const branchStarted = new Map<string, number>();
     const extenderEvents = (event: ExtenderEvent) => {
       emit({ type: 'extender', event });
@@ -668,16 +735,18 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
               : Promise.resolve(undefined),
         },
         {
-          id: 'build',
-          after: ['restore', 'extend-build'],
-          run: (s, deps) => {
+          // The build phase's container (its own for an extended image) is made and started as
+          // soon as the image is known, while the restorer may still run.
+          id: 'prepare-build',
+          after: ['extend-build'],
+          run: async (s, deps) => {
             const extended = deps['extend-build'] as ExtendResult | undefined;
-            const image = extended && extended.applied.length > 0 ? extended.imageId : builder.Id;
             const bpDir = moduleDirs.buildpacksDir
               ? { buildpacksDir: moduleDirs.buildpacksDir }
               : {};
-            return session.runPhase('builder', builderArgs({ ...common, ...bpDir }), {
-              image,
+            return session.preparePhase('builder', builderArgs({ ...common, ...bpDir }), {
+              // Else the builder image, the session's own.
+              ...(extended && extended.applied.length > 0 ? { image: extended.imageId } : {}),
               env: phaseEnv,
               mounts: (options.volumes ?? []).map((v) => ({
                 Type: 'bind' as const,
@@ -687,6 +756,14 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
               })),
               signal: s,
             });
+          },
+        },
+        {
+          id: 'build',
+          after: ['restore', 'prepare-build'],
+          run: async (s, deps) => {
+            await (deps['prepare-build'] as PreparedPhase).start(s);
+            session.buildpackPhasesDone();
           },
         },
         {
@@ -835,3 +912,5 @@ async function exists(path: string): Promise<boolean> {
 
 /** Where imgext puts the builder's run.toml for the exporter (`-run`). */
 const RUN_TOML = '/layers/run.toml';
+/** The analyzed.toml of a detector run beside the analyzer (see buildLocked). */
+const DETECT_ANALYZED = '/layers/imgext-detect-analyzed.toml';

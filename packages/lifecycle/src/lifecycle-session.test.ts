@@ -35,10 +35,11 @@ afterAll(async () => {
 
 async function open(
   events: LifecycleEvent[],
-  opts: { test?: string; signal?: AbortSignal } = {},
+  opts: { test?: string; signal?: AbortSignal; phaseHosts?: boolean } = {},
 ): Promise<LifecycleSession> {
   return LifecycleSession.create(
     {
+      ...(opts.phaseHosts === undefined ? {} : { phaseHosts: opts.phaseHosts }),
       client,
       builderImage: builder,
       platformApi: '0.13',
@@ -94,6 +95,58 @@ describe('LifecycleSession', () => {
       expect(events.filter((e) => e.type === 'phase-end').every((e) => e.exitCode === 0)).toBe(
         true,
       );
+    } finally {
+      await session.dispose();
+    }
+    expect(await leftovers(session)).toBe(0);
+  });
+
+  it('phase hosts: each phase runs as an exec in one of two long-lived containers, one container per phase when off', async () => {
+    const containersMade = (events: LifecycleEvent[]) =>
+      events.flatMap((e) =>
+        e.type === 'resource' && e.action === 'created' && e.kind === 'container'
+          ? [e.name.replace(`imgext-${session.id}-`, '')]
+          : [],
+      );
+    let events: LifecycleEvent[] = [];
+    let session = await open(events);
+    try {
+      await session.putApp(sampleApp);
+      const analyze = () =>
+        session.runPhase(
+          'analyzer',
+          analyzerArgs({ image: 'imgext-test/session:latest', ...owner, daemon: true }),
+        );
+      await analyze();
+      await session.runPhase('detector', detectorArgs({}));
+      await analyze(); // again, in the same host
+      expect(containersMade(events)).toEqual(['buildpacks', 'lifecycle']);
+      // The hosts run the pause program as PID 1, as root and as the CNB user.
+      const hosts = await client.containers.list({
+        all: true,
+        filters: { label: [`${SESSION_LABEL}=${session.id}`] },
+      });
+      expect(hosts.map((h) => h.State).sort()).toEqual(['running', 'running']);
+      for (const h of hosts) {
+        const info = await client.containers.inspect(h.Id);
+        expect(info.Config.Entrypoint).toEqual(['/.imgext-pause']);
+        expect(info.Config.User).toBe(info.Name.endsWith('-lifecycle') ? '0:0' : '1000:1000');
+      }
+      expect(events.filter((e) => e.type === 'phase-end').map((e) => e.exitCode)).toEqual([
+        0, 0, 0,
+      ]);
+      expect(await session.readFile('/layers/group.toml')).toContain('imgext-samples/hello');
+    } finally {
+      await session.dispose();
+    }
+    expect(await leftovers(session)).toBe(0);
+
+    events = [];
+    session = await open(events, { phaseHosts: false });
+    try {
+      await session.putApp(sampleApp);
+      await session.runPhase('detector', detectorArgs({}));
+      expect(containersMade(events)).toEqual(['files', 'detector']);
     } finally {
       await session.dispose();
     }

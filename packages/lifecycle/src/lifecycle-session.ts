@@ -1,8 +1,17 @@
 /**
  * One build's worth of lifecycle state in the daemon: the layers, workspace and platform volumes,
- * a helper container (created, never started) through which files travel with the archive API,
- * and the phase containers. Nothing is bind-mounted from the client's filesystem, so the same code
- * works against a remote daemon. `dispose()` removes everything it created except the caches.
+ * the containers the phases run in, and the archive API through which files travel. Nothing is
+ * bind-mounted from the client's filesystem, so the same code works against a remote daemon.
+ * `dispose()` removes everything it created except the caches.
+ *
+ * Phase hosts (the default): two long-lived containers, one per kind of phase, in which each
+ * phase is exec'd (~30 ms) instead of getting a container of its own (create + start + exit
+ * ~150-250 ms each): `buildpacks` (the builder image, the CNB user, the session's network, no
+ * socket: detector, and builder unless it runs in an extended image) and `lifecycle` (the
+ * lifecycle image, root, the daemon's socket and the caches: analyzer, restorer, exporter),
+ * made at its first phase, once the caches exist. Each runs a tiny pause program (pause-program.ts)
+ * as PID 1. A phase with its own image or mounts, or an image of another architecture, gets a
+ * container of its own as before (`phaseHosts: false` for all of them).
  */
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
@@ -20,6 +29,7 @@ import { type AppFilter, appArchive, oneAhead, scanApp } from './app-archive.js'
 import { LifecycleError } from './errors.js';
 import type { LifecycleEvent, LifecycleEventListener } from './events.js';
 import { LineSplitter } from './line-splitter.js';
+import { pauseProgram } from './pause-program.js';
 import { PATHS, PHASES, type PhaseName } from './phase.js';
 import { extractTo, type MemoryFile, type Owner, packFiles, readTarFiles } from './tar.js';
 
@@ -59,8 +69,25 @@ export interface LifecycleSessionOptions {
   createCacheVolumes?: boolean;
   /** Labels added to every container and volume the session creates. */
   labels?: Record<string, string>;
+  /** Exec the phases in two long-lived containers (see the file's comment). Default true. */
+  phaseHosts?: boolean;
   onEvent?: LifecycleEventListener;
 }
+
+/**
+ * The two shared hosts, and a phase's own (`phase:<name>`: a builder in an extended image or
+ * with more mounts), made and started when the phase is prepared, removed after it.
+ */
+type HostKind = 'buildpacks' | 'lifecycle' | `phase:${string}`;
+
+/** What a host is made of (the shared ones: from the session's options). */
+interface HostSpec {
+  image: string;
+  daemon: boolean;
+  mounts: MountSpec[];
+}
+/** Where the pause program goes in a host container's own filesystem. */
+const PAUSE_PATH = '/.imgext-pause';
 
 export interface RunPhaseOptions {
   /** Run in this image instead of the builder (the extended build image for `builder`). */
@@ -105,6 +132,12 @@ export class LifecycleSession {
   readonly #opts: LifecycleSessionOptions;
   readonly #client: EngineClientApi;
   #helper: string | undefined;
+  /**
+   * The phase hosts: created (archives can go in), started at their first phase. None when the
+   * session runs without them.
+   */
+  readonly #hosts = new Map<HostKind, { created: Promise<string>; started?: Promise<string> }>();
+  #hostsEnabled = false;
   readonly #containers = new Set<string>();
   readonly #createdVolumes = new Set<string>();
   readonly #removals = new Set<Promise<void>>();
@@ -154,7 +187,13 @@ export class LifecycleSession {
     // on the client may still be carried out by the engine, and its volume or container would
     // be left with no one knowing of it.
     signal?.throwIfAborted();
+    const hostable =
+      this.#opts.phaseHosts === false ? [] : [this.#canHost(this.#opts.builderImage)];
+    if (hostable.length && this.#daemonImage() !== this.#opts.builderImage) {
+      hostable.push(this.#canHost(this.#daemonImage()));
+    }
     const made = await Promise.allSettled([
+      ...hostable,
       ...Object.values(this.volumes).map(async (name: string) => {
         await this.#client.volumes.create({ name, labels });
         this.#createdVolumes.add(name);
@@ -169,7 +208,18 @@ export class LifecycleSession {
     ]);
     const failed = made.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
+    this.#hostsEnabled =
+      hostable.length > 0 &&
+      made.slice(0, hostable.length).every((r) => r.status === 'fulfilled' && r.value === true);
     signal?.throwIfAborted();
+    if (this.#hostsEnabled) {
+      // The buildpacks host is the session's file container too (archives go through it). It is
+      // started at its first phase: a start holds off archive calls into it meanwhile.
+      const created = this.#createHost('buildpacks', this.#hostSpec('buildpacks'));
+      this.#hosts.set('buildpacks', { created });
+      this.#helper = await created;
+      return;
+    }
     const name = `imgext-${this.id}-files`;
     const { Id } = await this.#client.containers.create(
       {
@@ -184,6 +234,110 @@ export class LifecycleSession {
     this.#helper = Id;
     this.#containers.add(Id);
     this.#emit({ type: 'resource', action: 'created', kind: 'container', name });
+  }
+
+  /** Whether an image of this architecture can host phases (the pause program exists for it). */
+  async #canHost(image: string): Promise<boolean> {
+    const info = await this.#client.images.inspect(image).catch(() => undefined);
+    return pauseProgram(info?.Architecture) !== undefined;
+  }
+
+  /**
+   * Creates a phase host and puts the pause program in; resolves with its ID. Its create is never
+   * cut off by a signal (see #setUp).
+   */
+  async #createHost(kind: HostKind, spec: HostSpec): Promise<string> {
+    const name = `imgext-${this.id}-${kind.replace('phase:', '')}`;
+    const { image, daemon } = spec;
+    const info = await this.#client.images.inspect(image);
+    const program = pauseProgram(info.Architecture);
+    if (!program) {
+      throw new LifecycleError(
+        'ERR_SESSION_STATE',
+        `no pause program for ${image}'s architecture ${info.Architecture}`,
+      );
+    }
+    const { Id } = await this.#client.containers.create(
+      {
+        Image: image,
+        Entrypoint: [PAUSE_PATH],
+        Cmd: [],
+        User: daemon ? '0:0' : `${this.#opts.owner.uid}:${this.#opts.owner.gid}`,
+        Labels: this.#labels(),
+        HostConfig: {
+          Mounts: spec.mounts,
+          // As the phases had them: see #run.
+          NetworkMode: daemon ? 'host' : (this.#opts.network ?? 'none'),
+        },
+      },
+      { name },
+    );
+    this.#containers.add(Id);
+    this.#emit({ type: 'resource', action: 'created', kind: 'container', name });
+    const pack = tarPack();
+    pack.entry({ name: PAUSE_PATH.slice(1), mode: 0o755, uid: 0, gid: 0 }, program);
+    pack.finalize();
+    await this.#client.containers.putArchive(Id, '/', pack as unknown as AsyncIterable<Uint8Array>);
+    return Id;
+  }
+
+  /** The running host of a kind: made (the lifecycle one) and started at its first phase. */
+  #host(kind: HostKind, signal?: AbortSignal, spec?: HostSpec): Promise<string> {
+    let host = this.#hosts.get(kind);
+    if (!host) {
+      signal?.throwIfAborted();
+      host = { created: this.#createHost(kind, spec ?? this.#hostSpec(kind)) };
+      host.created.catch(() => undefined);
+      this.#hosts.set(kind, host);
+    }
+    if (!host.started) {
+      host.started = host.created.then(async (id) => {
+        await this.#client.containers.start(id);
+        return id;
+      });
+      host.started.catch(() => undefined);
+    }
+    return host.started;
+  }
+
+  #hostSpec(kind: HostKind): HostSpec {
+    return kind === 'lifecycle'
+      ? { image: this.#daemonImage(), daemon: true, mounts: this.#daemonMounts() }
+      : { image: this.#opts.builderImage, daemon: false, mounts: this.#sessionMounts(true) };
+  }
+
+  /**
+   * No more buildpack phases will run (the build phase is over): the buildpacks host is stopped
+   * in the background, so that removing it later is quick. Archives still go through it.
+   */
+  buildpackPhasesDone(): void {
+    const host = this.#hosts.get('buildpacks');
+    if (!host?.started) return;
+    const started = host.started;
+    host.started = undefined;
+    const stopping = started.then((id) => this.#client.containers.kill(id)).catch(() => undefined); // dispose() removes it whatever state it is in
+    this.#removals.add(stopping);
+    void stopping.finally(() => this.#removals.delete(stopping));
+  }
+
+  #daemonImage(): string {
+    return this.#opts.lifecycleImage ?? this.#opts.builderImage;
+  }
+
+  /** The mounts of a phase with the daemon's socket: the session's, the caches, the socket. */
+  #daemonMounts(): MountSpec[] {
+    const mounts: MountSpec[] = [...this.#sessionMounts(false)];
+    if (this.#opts.cacheVolume)
+      mounts.push({ Type: 'volume', Source: this.#opts.cacheVolume, Target: PATHS.cache });
+    if (this.#opts.launchCacheVolume) {
+      mounts.push({
+        Type: 'volume',
+        Source: this.#opts.launchCacheVolume,
+        Target: PATHS.launchCache,
+      });
+    }
+    mounts.push({ Type: 'bind', Source: this.#opts.daemonSocket, Target: PATHS.socket });
+    return mounts;
   }
 
   // Archives go to the mount point itself (entries relative to it): podman extracts into a
@@ -405,19 +559,36 @@ export class LifecycleSession {
     // daemon's socket never see them, and podman's first start of a container mounting a volume
     // may reset the volume's root (a root phase in another image left it unreadable to the CNB
     // user while the modules were being put in).
-    const mounts: MountSpec[] = [...this.#sessionMounts(!traits.daemon), ...(opts.mounts ?? [])];
-    if (traits.daemon) {
-      if (this.#opts.cacheVolume)
-        mounts.push({ Type: 'volume', Source: this.#opts.cacheVolume, Target: PATHS.cache });
-      if (this.#opts.launchCacheVolume) {
-        mounts.push({
-          Type: 'volume',
-          Source: this.#opts.launchCacheVolume,
-          Target: PATHS.launchCache,
-        });
-      }
-      mounts.push({ Type: 'bind', Source: this.#opts.daemonSocket, Target: PATHS.socket });
+    if (this.#hostsEnabled) {
+      const own = opts.image !== undefined || (opts.mounts?.length ?? 0) > 0;
+      const kind: HostKind = own
+        ? `phase:${phase}${opts.attempt ? `-${opts.attempt}` : ''}`
+        : traits.daemon
+          ? 'lifecycle'
+          : 'buildpacks';
+      const spec: HostSpec | undefined = own
+        ? {
+            image,
+            daemon: traits.daemon,
+            mounts: [
+              ...(traits.daemon ? this.#daemonMounts() : this.#sessionMounts(true)),
+              ...(opts.mounts ?? []),
+            ],
+          }
+        : undefined;
+      return this.#exec(kind, spec, phase, args, {
+        opts,
+        gate,
+        asked,
+        image,
+        user,
+        env,
+      });
     }
+    const mounts: MountSpec[] = [
+      ...(traits.daemon ? this.#daemonMounts() : this.#sessionMounts(true)),
+      ...(opts.mounts ?? []),
+    ];
     const spec: ContainerCreateSpec = {
       Image: image,
       Entrypoint: [],
@@ -454,6 +625,7 @@ export class LifecycleSession {
         signal: opts.signal,
         beforeStart: async (id) => {
           containerId = id;
+          this.#emit({ type: 'resource', action: 'created', kind: 'container', name });
           ready = performance.now();
           await gate;
           started = performance.now();
@@ -492,6 +664,105 @@ export class LifecycleSession {
     });
     this.#removeLater(phase, name, containerId);
     if (exitCode !== 0) throw phaseFailure(phase, exitCode, tail);
+  }
+
+  /** A phase exec'd in its host: the same events and errors as a phase in its own container. */
+  async #exec(
+    kind: HostKind,
+    spec: HostSpec | undefined,
+    phase: PhaseName,
+    args: string[],
+    run: {
+      opts: RunPhaseOptions;
+      gate: Promise<void>;
+      asked: { at: number };
+      image: string;
+      user: string;
+      env: Record<string, string>;
+    },
+  ): Promise<void> {
+    const { opts, user, env } = run;
+    const tail: string[] = [];
+    const lines = new LineSplitter((stream, line) => {
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+      this.#emit({ type: 'phase-log', phase, stream, line });
+    });
+    const created = performance.now();
+    // A phase's own host is made and started now, while it waits for its turn; removed after it.
+    const hosting = this.#host(kind, opts.signal, spec);
+    try {
+      const host = await hosting;
+      const ready = performance.now();
+      await run.gate;
+      const started = performance.now();
+      this.#emit({
+        type: 'phase-start',
+        phase,
+        image: run.image,
+        user,
+        args,
+        env: Object.keys(env).sort(),
+      });
+      let exitCode: number;
+      try {
+        ({ exitCode } = await this.#client.containers.exec(
+          host,
+          {
+            Cmd: [`/cnb/lifecycle/${phase}`, ...args],
+            User: user,
+            Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+          },
+          { signal: opts.signal, onOutput: (chunk) => lines.push(chunk.stream, chunk.data) },
+        ));
+      } catch (err) {
+        lines.flush();
+        if (opts.signal?.aborted) {
+          throw new LifecycleError('ERR_PHASE_ABORTED', `${phase} was interrupted`, {
+            phase,
+            cause: err,
+          });
+        }
+        throw err;
+      }
+      const exited = performance.now();
+      lines.flush();
+      this.#emit({
+        type: 'phase-end',
+        phase,
+        exitCode,
+        durationMs: Math.round(exited - Math.max(created, Math.min(run.asked.at, started))),
+        createMs: Math.round(ready - created),
+        runMs: Math.round(exited - started),
+      });
+      if (exitCode !== 0) throw phaseFailure(phase, exitCode, tail);
+    } finally {
+      if (spec) this.#removeHostLater(kind, hosting);
+    }
+  }
+
+  /** Removes a phase's own host in the background once its phase is over; dispose() waits. */
+  #removeHostLater(kind: HostKind, hosting: Promise<string>): void {
+    this.#hosts.delete(kind);
+    const name = `imgext-${this.id}-${kind.replace('phase:', '')}`;
+    const removal = (async () => {
+      let id: string;
+      try {
+        id = await hosting;
+      } catch {
+        return; // never made, or dispose() finds it by label
+      }
+      try {
+        await this.#client.containers.remove(id, { force: true, volumes: true });
+        this.#containers.delete(id);
+        this.#emit({ type: 'resource', action: 'removed', kind: 'container', name });
+      } catch (err) {
+        if (isNotFound(err)) this.#containers.delete(id);
+        else this.#cleanupFailed('container', name, err);
+      }
+    })();
+    this.#removals.add(removal);
+    void removal.finally(() => this.#removals.delete(removal));
   }
 
   /**

@@ -78,3 +78,51 @@ export function applyRunImageDecision(
   run.extend = decision.extend || undefined;
   return { ...analyzed, runImage: run };
 }
+
+/** What of an image (as the engine inspects it) the lifecycle's run-image target is made of. */
+export interface TargetSource {
+  os: string;
+  architecture: string;
+  variant?: string | undefined;
+  labels?: Record<string, string> | null | undefined;
+}
+
+/**
+ * `[run-image.target]` as the lifecycle's analyzer writes it (platform.GetTargetMetadata): os,
+ * arch and variant from the image config, distro and id from the `io.buildpacks.base.*` labels.
+ */
+export function runImageTarget(src: TargetSource): RunImageTarget {
+  const labels = src.labels ?? {};
+  const target: RunImageTarget = { os: src.os, arch: src.architecture };
+  if (src.variant) target['arch-variant'] = src.variant;
+  const name = labels['io.buildpacks.base.distro.name'];
+  const version = labels['io.buildpacks.base.distro.version'];
+  if (name !== undefined || version !== undefined) {
+    target.distro = { name: name ?? '', version: version ?? '' };
+  }
+  const id = labels['io.buildpacks.base.id'];
+  if (id !== undefined) target.id = id;
+  return target;
+}
+
+/**
+ * The analyzer's analyzed.toml with what a detector that ran beside it (reading `provisional`, the
+ * run image as the analyzer writes it) changed: only the run image, as the lifecycle's generator
+ * changes it: a switch replaces it (its target cleared), else an extension sets `extend`.
+ */
+export function withDetected(
+  analyzer: Analyzed,
+  provisional: Analyzed,
+  detected: Analyzed,
+): Analyzed {
+  const before = provisional.runImage?.image;
+  const after = detected.runImage;
+  if (after && after.image !== before) {
+    const { target: _target, ...switched } = after;
+    return { ...analyzer, runImage: switched };
+  }
+  if (after?.extend === true) {
+    return { ...analyzer, runImage: { ...analyzer.runImage, extend: true } };
+  }
+  return analyzer;
+}
