@@ -103,3 +103,30 @@ describe('imgextTimings', () => {
     });
   });
 });
+
+describe('imgextTimings, detect beside analyze', () => {
+  it('counts of detect only what it took after analyze ended', () => {
+    const ev = (atMs: number, e: object) => ({ atMs, line: JSON.stringify(e) });
+    const t = imgextTimings(
+      [
+        ev(300, { type: 'phase.start', phase: 'analyzer' }),
+        ev(350, { type: 'phase.start', phase: 'detector' }),
+        ev(500, { type: 'phase.end', phase: 'analyzer', durationMs: 200 }),
+        ev(560, { type: 'phase.end', phase: 'detector', durationMs: 210 }),
+      ],
+      1000,
+    );
+    expect(t).toMatchObject({ setupMs: 300, analyzeMs: 200, detectMs: 60 });
+    // detect ending first: nothing of it on the path
+    const u = imgextTimings(
+      [
+        ev(300, { type: 'phase.start', phase: 'analyzer' }),
+        ev(310, { type: 'phase.start', phase: 'detector' }),
+        ev(400, { type: 'phase.end', phase: 'detector', durationMs: 90 }),
+        ev(500, { type: 'phase.end', phase: 'analyzer', durationMs: 200 }),
+      ],
+      1000,
+    );
+    expect(u.detectMs).toBe(0);
+  });
+});

@@ -143,6 +143,8 @@ export function imgextTimings(lines: StampedLine[], totalMs: number): Timings {
   let restoreEndAt: number | undefined;
   let exportStartAt: number | undefined;
   let lastRunAppliedAt: number | undefined;
+  let analyzeEndAt: number | undefined;
+  let detectEndAt: number | undefined;
   for (const { atMs, line } of lines) {
     let e: ImgextEvent;
     try {
@@ -157,6 +159,8 @@ export function imgextTimings(lines: StampedLine[], totalMs: number): Timings {
       const field = phaseField[e.phase];
       if (field) t[field] += e.durationMs;
       if (e.phase === 'restorer') restoreEndAt = atMs;
+      if (e.phase === 'analyzer') analyzeEndAt = atMs;
+      if (e.phase === 'detector') detectEndAt = atMs;
     } else if (e.type === 'extension.applied' && e.kind === 'run') {
       lastRunAppliedAt = atMs;
     } else if (e.type === 'layout.done' && lastRunAppliedAt !== undefined) {
@@ -169,6 +173,15 @@ export function imgextTimings(lines: StampedLine[], totalMs: number): Timings {
     }
   }
   t.setupMs = firstPhaseAt ?? totalMs;
+  // imgext runs detect beside analyze (the run image in the daemon): detect then counts only
+  // what it took after analyze had ended, so that the columns add up to the wall time.
+  if (
+    analyzeEndAt !== undefined &&
+    detectEndAt !== undefined &&
+    detectEndAt - t.detectMs < analyzeEndAt
+  ) {
+    t.detectMs = Math.max(0, detectEndAt - analyzeEndAt);
+  }
   if (restoreEndAt !== undefined && exportStartAt !== undefined) {
     t.extendAndBuildMs = exportStartAt - restoreEndAt;
   }
