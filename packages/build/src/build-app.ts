@@ -561,7 +561,8 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
             const info = await runImageReady;
             provisional = {
               runImage: {
-                reference: info.Id,
+                // As the analyzer writes it in daemon mode: the image ID without its algorithm.
+                reference: info.Id.replace(/^sha256:/, ''),
                 image: runImage,
                 target: runImageTarget({
                   os: info.Os,
@@ -582,8 +583,8 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
         {
           id: 'analyze',
           run: async (s) => {
-            if (runImageReady) await runImageReady;
-            await session.runPhase(
+            // Prepared first: its container (or host) is made while the run image is checked.
+            const analyzer = session.preparePhase(
               'analyzer',
               analyzerArgs({
                 ...common,
@@ -597,6 +598,13 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
               }),
               { env: registryEnv, signal: s },
             );
+            try {
+              if (runImageReady) await runImageReady;
+            } catch (err) {
+              analyzer.cancel();
+              throw err;
+            }
+            await analyzer.start(s);
           },
         },
       ],
@@ -741,6 +749,9 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
           after: ['extend-build'],
           run: async (s, deps) => {
             const extended = deps['extend-build'] as ExtendResult | undefined;
+            // In the extended image the build runs in a container of its own: no buildpack
+            // phase is left for the session's buildpacks host.
+            if (extended && extended.applied.length > 0) session.buildpackPhasesDone();
             const bpDir = moduleDirs.buildpacksDir
               ? { buildpacksDir: moduleDirs.buildpacksDir }
               : {};

@@ -214,10 +214,12 @@ export class LifecycleSession {
     signal?.throwIfAborted();
     if (this.#hostsEnabled) {
       // The buildpacks host is the session's file container too (archives go through it). It is
-      // started at its first phase: a start holds off archive calls into it meanwhile.
+      // started at once: archive calls wait for the start, which then overlaps the lock and the
+      // lifecycle host's making instead of following the uploads.
       const created = this.#createHost('buildpacks', this.#hostSpec('buildpacks'));
       this.#hosts.set('buildpacks', { created });
       this.#helper = await created;
+      void this.#host('buildpacks');
       return;
     }
     const name = `imgext-${this.id}-files`;
