@@ -61,6 +61,17 @@ describe('imgext build: input refused up front', () => {
     await expectNothingMade(image);
   });
 
+  it('--lifecycle-image an image that is not a lifecycle image: exit 2 naming it, nothing made', async () => {
+    const image = 'imgext-test/input-lifecycle-image:latest';
+    const notLifecycle = process.env.IMGEXT_STACK_RUN_IMAGE ?? 'imgext.local/stack/busybox:run';
+    const run = await build(image, '--lifecycle-image', notLifecycle);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain('[ERR_NOT_A_LIFECYCLE_IMAGE]');
+    expect(run.stderr).toContain(`${notLifecycle} (--lifecycle-image) is not a lifecycle image`);
+    expect(run.stderr).not.toMatch(/\n\s+at /);
+    await expectNothingMade(image);
+  });
+
   it('--cache-image with an invalid reference, with --publish: exit 2 naming it', async () => {
     const run = await build(
       '127.0.0.1:5000/imgext-test/input:latest',

@@ -285,6 +285,26 @@ describe('imgext rebase --publish and inspect --registry (local registry)', () =
     });
     expect(String(before.digest)).toMatch(/^sha256:/);
 
+    // A --lifecycle-image that is not one: a usage error before the rebaser runs, nothing changed.
+    const notLifecycle = await runCli([
+      'rebase',
+      ok,
+      '--publish',
+      '--run-image',
+      runV2Ref,
+      '--lifecycle-image',
+      stackRun,
+      '--json',
+    ]);
+    expect(notLifecycle.code, notLifecycle.stdout + notLifecycle.stderr).toBe(2);
+    expect(notLifecycle.lines.at(-1)).toMatchObject({
+      type: 'error',
+      code: 'ERR_NOT_A_LIFECYCLE_IMAGE',
+      message: expect.stringContaining(`${stackRun} (--lifecycle-image) is not a lifecycle image`),
+    });
+    expect(notLifecycle.lines.find((l) => l.type === 'phase.start')).toBeUndefined();
+    expect((await inspect(ok, ['--registry'])).digest).toBe(before.digest);
+
     const run = await runCli(['rebase', ok, '--publish', '--run-image', runV2Ref, '--json']);
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.lines.find((l) => l.type === 'phase.start')).toMatchObject({

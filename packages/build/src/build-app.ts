@@ -78,7 +78,7 @@ import {
   type ModuleKind,
   type ModuleRef,
 } from './local-modules.js';
-import { registryAuthEnv } from './registry-auth-env.js';
+import { publishAuthRefs, registryAuthEnv } from './registry-auth-env.js';
 import { extendRunImage } from './run-branch.js';
 
 export interface BuildOptions {
@@ -506,15 +506,7 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
     const runToml = apiAtLeast(platformApi, '0.12') ? serializeRunToml(md.runImages) : undefined;
     // As pack: the analyzer and exporter read the run image from its registry too.
     const registryEnv: Record<string, string> = {
-      ...(publish
-        ? await registryAuthEnv(client, [
-            options.image,
-            ...(options.tags ?? []),
-            runImage,
-            options.cacheImage,
-            options.previousImage,
-          ])
-        : {}),
+      ...(publish ? await registryAuthEnv(client, publishAuthRefs(options, runImage)) : {}),
       ...(options.insecureRegistries?.length
         ? { CNB_INSECURE_REGISTRIES: options.insecureRegistries.join(',') }
         : {}),

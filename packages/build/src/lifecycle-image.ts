@@ -10,6 +10,17 @@ import { BuildAppError } from './build-error.js';
 
 export const LIFECYCLE_IMAGE_REPOSITORY = 'buildpacksio/lifecycle';
 
+/**
+ * What marks an image as holding the lifecycle: the labels of the lifecycle images
+ * (`buildpacksio/lifecycle:<version>` carries both), or a builder's metadata (a builder holds
+ * /cnb/lifecycle too).
+ */
+export const LIFECYCLE_IMAGE_LABELS = [
+  'io.buildpacks.lifecycle.version',
+  'io.buildpacks.lifecycle.apis',
+  'io.buildpacks.builder.metadata',
+] as const;
+
 /** `buildpacksio/lifecycle:<version>`, the image pack uses for an untrusted builder. */
 export function defaultLifecycleImage(lifecycleVersion: string): string {
   return `${LIFECYCLE_IMAGE_REPOSITORY}:${lifecycleVersion}`;
@@ -60,6 +71,21 @@ export async function chooseLifecycleImage(
         ? `the lifecycle image ${image} (--lifecycle-image) could not be had: ${why}`
         : `builder ${o.builder} is not trusted, so the analyzer, restorer and exporter must run in the lifecycle image ${image}, which could not be had: ${why}`;
     throw new BuildAppError('ERR_NO_LIFECYCLE_IMAGE', what, { hint: HINT, cause: err });
+  }
+  // An image the user gave is checked before anything runs in it: one that is not a lifecycle
+  // image would fail only once the analyzer's container starts (no /cnb/lifecycle/analyzer).
+  if (source === 'given') {
+    const found = await client.images.find(image, o.signal ? { signal: o.signal } : {});
+    const labels = found?.Config?.Labels ?? {};
+    if (!LIFECYCLE_IMAGE_LABELS.some((l) => labels[l])) {
+      throw new BuildAppError(
+        'ERR_NOT_A_LIFECYCLE_IMAGE',
+        `${image} (--lifecycle-image) is not a lifecycle image: it has none of the labels ${LIFECYCLE_IMAGE_LABELS.join(', ')}`,
+        {
+          hint: `pass a lifecycle image as --lifecycle-image, e.g. ${LIFECYCLE_IMAGE_REPOSITORY}:<version>`,
+        },
+      );
+    }
   }
   return { image, source };
 }

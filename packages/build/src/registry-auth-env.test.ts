@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lifecycleRegistryKey, registryAuthEnv } from './registry-auth-env.js';
+import { lifecycleRegistryKey, publishAuthRefs, registryAuthEnv } from './registry-auth-env.js';
 
 let dir: string;
 let client: EngineClient;
@@ -24,6 +24,9 @@ beforeAll(async () => {
         'https://index.docker.io/v1/': { auth: basic('hub-user', 'hub-pass') },
         'run.example.test': { auth: basic('run-user', 'run-pass') },
         'oauth.example.test': { identitytoken: 'id-token' },
+        'tag.example.test': { auth: basic('tag-user', 'tag-pass') },
+        'cache.example.test': { auth: basic('cache-user', 'cache-pass') },
+        'previous.example.test': { auth: basic('prev-user', 'prev-pass') },
       },
     }),
   );
@@ -68,5 +71,47 @@ describe('registryAuthEnv', () => {
     expect(lifecycleRegistryKey(`127.0.0.1:5000/app@sha256:${'a'.repeat(64)}`)).toBe(
       '127.0.0.1:5000',
     );
+  });
+
+  it("a publishing build's refs, as pack: image, tags, run image, cache image, previous image", () => {
+    expect(
+      publishAuthRefs(
+        {
+          image: 'someone/app',
+          tags: ['tag.example.test/app:1', 'tag.example.test/app:2'],
+          cacheImage: 'cache.example.test/app-cache',
+          previousImage: 'previous.example.test/app:0',
+        },
+        'run.example.test/stack/run:1',
+      ),
+    ).toEqual([
+      'someone/app',
+      'tag.example.test/app:1',
+      'tag.example.test/app:2',
+      'run.example.test/stack/run:1',
+      'cache.example.test/app-cache',
+      'previous.example.test/app:0',
+    ]);
+    expect(publishAuthRefs({ image: 'someone/app' }, undefined)).toEqual(['someone/app']);
+  });
+
+  it('gives the lifecycle credentials for every registry a publishing build reads or writes', async () => {
+    const refs = publishAuthRefs(
+      {
+        image: 'someone/app',
+        tags: ['tag.example.test/app:1'],
+        cacheImage: 'cache.example.test/app-cache',
+        previousImage: 'previous.example.test/app:0',
+      },
+      'run.example.test/stack/run:1',
+    );
+    const auth = parsed(await registryAuthEnv(client, refs));
+    expect(auth).toEqual({
+      'index.docker.io': `Basic ${basic('hub-user', 'hub-pass')}`,
+      'tag.example.test': `Basic ${basic('tag-user', 'tag-pass')}`,
+      'run.example.test': `Basic ${basic('run-user', 'run-pass')}`,
+      'cache.example.test': `Basic ${basic('cache-user', 'cache-pass')}`,
+      'previous.example.test': `Basic ${basic('prev-user', 'prev-pass')}`,
+    });
   });
 });

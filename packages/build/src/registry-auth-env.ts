@@ -24,6 +24,25 @@ function headerFor(cred: RegistryAuth): string | undefined {
   return undefined;
 }
 
+/** What of a build's options names images in registries (a subset of BuildOptions). */
+export interface PublishRefs {
+  image: string;
+  tags?: string[];
+  cacheImage?: string;
+  previousImage?: string;
+}
+
+/**
+ * The references a publishing build needs registry credentials for, as pack: the image and its
+ * tags, the run image (the analyzer and exporter read it from its registry; `runImage` is the one
+ * the build uses, given or the builder's), the cache image, the previous image.
+ */
+export function publishAuthRefs(o: PublishRefs, runImage: string | undefined): string[] {
+  return [o.image, ...(o.tags ?? []), runImage, o.cacheImage, o.previousImage].filter(
+    (r): r is string => typeof r === 'string' && r !== '',
+  );
+}
+
 /**
  * `{ CNB_REGISTRY_AUTH: '{"host":"Basic ..."}' }` for every registry the refs name (as pack: the
  * image, the run image, the cache image), or `{}` when none has credentials.

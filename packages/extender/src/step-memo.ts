@@ -71,7 +71,8 @@ export class StepMemo {
     return createHash('sha256')
       .update(
         JSON.stringify({
-          format: 1,
+          // 2: the classic builder's context keeps mode 000 (format 1 images got 0644/0755).
+          format: 2,
           kind: inputs.kind,
           extension: inputs.extension,
           text: inputs.text,

@@ -324,9 +324,13 @@ export const buildCommand: CommandDefinition<BuildArgs> = {
         },
         { signal: ctx.signal, onEvent: (e) => renderBuildEvent(ctx.output, e) },
       ).catch((err: unknown) => {
-        // A local buildpack or extension the user gave that is not one: a usage error (exit 2)
-        // that keeps its stable code. Checked before the engine is asked anything.
-        if (err instanceof BuildAppError && LOCAL_MODULE_ERRORS.has(err.code)) {
+        // A local buildpack or extension the user gave that is not one, or a --lifecycle-image
+        // that is not a lifecycle image: a usage error (exit 2) that keeps its stable code.
+        // Checked before anything is created in the engine.
+        if (
+          err instanceof BuildAppError &&
+          (LOCAL_MODULE_ERRORS.has(err.code) || err.code === 'ERR_NOT_A_LIFECYCLE_IMAGE')
+        ) {
           throw new UsageError(err.message, {
             code: err.code,
             ...(err.hint ? { hint: err.hint } : {}),

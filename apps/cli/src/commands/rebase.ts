@@ -3,11 +3,12 @@
  * (in a lifecycle image), keeping the app and extension layers; refuses an image marked
  * io.buildpacks.rebasable=false, naming the extensions responsible, unless --force.
  */
-import { type RebaseEvent, rebaseImage } from '@imgext/build';
+import { BuildAppError, type RebaseEvent, rebaseImage } from '@imgext/build';
 import { EngineClient } from '@imgext/engine-client';
 import type { PullPolicy } from '@imgext/extender';
 import type { CommandDefinition, Output } from '../command.js';
 import { engineOptions } from '../engine-options.js';
+import { UsageError } from '../errors.js';
 
 export interface RebaseArgs {
   image: string;
@@ -76,7 +77,17 @@ export const rebaseCommand: CommandDefinition<RebaseArgs> = {
           ...(args.verbose ? { logLevel: 'debug' as const } : {}),
         },
         { signal: ctx.signal, onEvent: (e) => renderRebaseEvent(ctx.output, e) },
-      );
+      ).catch((err: unknown) => {
+        // A --lifecycle-image that is not a lifecycle image: a usage error (exit 2), its code kept.
+        if (err instanceof BuildAppError && err.code === 'ERR_NOT_A_LIFECYCLE_IMAGE') {
+          throw new UsageError(err.message, {
+            code: err.code,
+            ...(err.hint ? { hint: err.hint } : {}),
+            cause: err,
+          });
+        }
+        throw err;
+      });
       ctx.output.result(
         { type: 'result', ...summary },
         `Rebased ${summary.image} on ${summary.runImage.image ?? '?'} (top layer ${summary.runImage.topLayer ?? '?'})${summary.digest ? `\n${summary.digest}` : ''}`,

@@ -1,10 +1,12 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUILD_IMAGE, removeImagesOf, testEngines, unique } from '@imgext/test-support';
+import { extract } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineClient } from '../client.js';
 import { BuildContextError } from '../errors.js';
+import { directoryTar } from './directory-tar.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -54,11 +56,97 @@ describe.each(testEngines())('a directory context on $name', (engine) => {
     expect(result.transcript.join('\n')).toContain('the app has its own Dockerfile');
   });
 
+  // COPY keeps the modes the context holds: 000 arrives as 000 (the classic builder gets them
+  // from directoryTar, BuildKit from the session's FileSync).
+  it.skipIf(process.getuid?.() !== 0).each(builders)(
+    'a file and a folder of mode 000 keep it in the image (%s builder)',
+    async (builder) => {
+      const ctx = await mkdtemp(join(tmpdir(), 'imgext-dirctx-000-'));
+      try {
+        await writeFile(join(ctx, 'locked'), 'secret\n');
+        await mkdir(join(ctx, 'closed'));
+        await chmod(join(ctx, 'locked'), 0o000);
+        await chmod(join(ctx, 'closed'), 0o000);
+        const result = await client.images.build(
+          {
+            dir: ctx,
+            files: {
+              'imgext.Dockerfile': `FROM ${BUILD_IMAGE}\nCOPY . /x\nRUN stat -c 'MODE %n %a' /x/locked /x/closed\n`,
+            },
+          },
+          {
+            builder,
+            dockerfile: 'imgext.Dockerfile',
+            tags: [`${repo}:modes-${builder}`],
+            networkMode: 'none',
+            noCache: true,
+          },
+        );
+        const modes = result.transcript.flatMap(
+          (l) => /MODE (\S+) (\d+)/.exec(l)?.slice(1, 3) ?? [],
+        );
+        expect(modes).toEqual(['/x/locked', '0', '/x/closed', '0']);
+      } finally {
+        await chmod(join(ctx, 'closed'), 0o755).catch(() => undefined);
+        await rm(ctx, { recursive: true, force: true });
+      }
+    },
+  );
+
   it('refuses a missing folder before sending anything, naming it', async () => {
     const err = await client.images
       .build({ dir: join(dir, 'nope'), files: { Dockerfile: 'FROM x\n' } })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BuildContextError);
     expect((err as Error).message).toContain(join(dir, 'nope'));
+  });
+});
+
+/** The name and mode of every entry of a tar stream. */
+async function modesOf(tar: AsyncIterable<Uint8Array>): Promise<Record<string, number>> {
+  const ex = extract();
+  const modes: Record<string, number> = {};
+  const reading = (async () => {
+    for await (const e of ex) {
+      modes[e.header.name] = e.header.mode ?? -1;
+      e.resume();
+    }
+  })();
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of tar) chunks.push(chunk);
+  ex.end(Buffer.concat(chunks));
+  await reading;
+  return modes;
+}
+
+// Reading a file or folder of mode 000 takes root (CAP_DAC_OVERRIDE), as `docker build` does.
+describe.skipIf(process.getuid?.() !== 0)('the modes of a directory context', () => {
+  it('are kept exactly: 000 stays 000 for a file and a folder, setuid, setgid and sticky too', async () => {
+    const ctx = await mkdtemp(join(tmpdir(), 'imgext-dirctx-modes-'));
+    try {
+      await writeFile(join(ctx, 'locked'), 'no one reads this\n');
+      await writeFile(join(ctx, 'suid'), '#!/bin/sh\n');
+      await writeFile(join(ctx, 'private'), 'mine\n');
+      await mkdir(join(ctx, 'closed'));
+      await writeFile(join(ctx, 'closed', 'inside'), 'in\n');
+      await mkdir(join(ctx, 'shared'));
+      await chmod(join(ctx, 'locked'), 0o000);
+      await chmod(join(ctx, 'suid'), 0o6755);
+      await chmod(join(ctx, 'private'), 0o600);
+      await chmod(join(ctx, 'closed'), 0o000);
+      await chmod(join(ctx, 'shared'), 0o1777);
+      const modes = await modesOf(directoryTar({ dir: ctx }));
+      expect(modes).toMatchObject({
+        locked: 0o000,
+        suid: 0o6755,
+        private: 0o600,
+        closed: 0o000,
+        'closed/inside': 0o644,
+        shared: 0o1777,
+      });
+    } finally {
+      await chmod(join(ctx, 'closed'), 0o755).catch(() => undefined);
+      await rm(ctx, { recursive: true, force: true });
+    }
   });
 });

@@ -13,6 +13,7 @@ import { type Pack, pack } from 'tar-stream';
 import type { DirectoryContext } from '../api.js';
 import { BuildContextError } from '../errors.js';
 import { compileIgnorePatterns, type IgnoreMatcher, parseDockerignore } from './ignore-patterns.js';
+import { packMode } from './tar-mode.js';
 
 export function directoryTar(
   context: DirectoryContext,
@@ -106,7 +107,8 @@ async function walk(
     // own entry stays out (the daemon makes the folders of the entries it keeps).
     if (ignored && !(entry.isDirectory() && !ignore!.canSkipDirectory(name))) continue;
     const st = await lstat(path);
-    const header = { name, mode: st.mode & 0o7777, mtime: st.mtime, uid: 0, gid: 0 };
+    // packMode: a mode of 0 stays 0 (tar-stream would write 0644 or 0755 for it).
+    const header = { name, mode: packMode(st.mode), mtime: st.mtime, uid: 0, gid: 0 };
     if (st.isDirectory()) {
       if (!ignored) tar.entry({ ...header, type: 'directory' });
       await walk(tar, root, path, ignore, skipAtRoot, signal);

@@ -48,7 +48,7 @@ export async function filterLayer(
         e.resume();
         continue;
       }
-      await copyEntry(e, out.entry(e.header));
+      await copyEntry(e, out.entry({ ...e.header, mode: packMode(e.header.mode ?? 0) }));
     }
     out.finalize();
   })();
@@ -85,6 +85,17 @@ export async function filterLayer(
 }
 
 const GZIP_CHUNK = 256 * 1024;
+
+/**
+ * The mode to hand tar-stream's pack() so that the header holds exactly `mode & 0o7777`, 0
+ * included: pack() takes a mode of 0 for "unset" and writes 0644 (0755 for a folder), so a file of
+ * mode 000 in a run extension's layer would come out readable (issue 12 item 10); its header
+ * encoder writes only `mode & 0o7777`. A file-type bit above those (S_IFREG) keeps the mode from
+ * being 0 and is not written. tar-stream is pinned; layer-filter.test.ts reads the modes back.
+ */
+function packMode(mode: number): number {
+  return (mode & 0o7777) | 0o100000;
+}
 
 /** A tar-stream pack entry (a streamx Writable). */
 type EntryWriter = ReturnType<Pack['entry']>;

@@ -84,7 +84,8 @@ export async function writeRunLayout(opts: RunLayoutOptions): Promise<RunLayoutR
   // The save's bytes follow from the image and the engine's save format: its API version and
   // storage (not /info's ID: podman makes up a new one on every call, and /info takes it 0.4 s).
   const key = RunLayoutCache.key({
-    format: 1,
+    // 2: filterLayer keeps mode 000 (format 1 layouts wrote 0644/0755 for it): not replayed.
+    format: 2,
     engine: [await opts.engine.apiVersion(call), inspect.GraphDriver?.Name ?? ''],
     image: inspect.Id,
     baseLayerCount: opts.baseLayerCount,
