@@ -641,6 +641,9 @@ export class LifecycleSession {
           });
         },
         onOutput: (chunk) => lines.push(chunk.stream, chunk.data),
+        // A kill that failed after an abort (the removal is ours, below): said, not swallowed.
+        onWarning: (w) =>
+          this.#emit({ type: 'cleanup-failed', kind: 'container', name, message: w.message }),
       }));
     } catch (err) {
       lines.flush();
