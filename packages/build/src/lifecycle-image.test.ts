@@ -5,6 +5,7 @@
  * the project's and the upstream one) and a builder (it holds /cnb/lifecycle) are taken.
  */
 import { EngineClient } from '@imgext/engine-client';
+import { packFiles } from '@imgext/lifecycle';
 import {
   RUN_IMAGE,
   removeDirIfAny,
@@ -50,6 +51,29 @@ describe.each(testEngines())('the given lifecycle image on $name', (engine) => {
       `${RUN_IMAGE} (--lifecycle-image) is not a lifecycle image`,
     );
     expect((err as BuildAppError).hint).toContain('--lifecycle-image');
+  });
+
+  it('an image made by hand that holds /cnb/lifecycle is taken without the labels, and leaves no container', async () => {
+    const handMade = `imgext-test/hand-made-lifecycle-${engine.name}:latest`;
+    const dockerfile = `FROM ${SAMPLE_BUILDER} AS builder\nFROM ${RUN_IMAGE}\nCOPY --from=builder /cnb/lifecycle /cnb/lifecycle\n`;
+    await client.images.build(
+      packFiles([{ path: 'Dockerfile', content: dockerfile }], { uid: 0, gid: 0 }),
+      { tags: [handMade], networkMode: 'none' },
+    );
+    try {
+      const labels = (await client.images.inspect(handMade)).Config?.Labels ?? {};
+      expect(Object.keys(labels).filter((l) => l.startsWith('io.buildpacks.lifecycle'))).toEqual(
+        [],
+      );
+      await expect(choose(handMade)).resolves.toEqual({ image: handMade, source: 'given' });
+      const probes = await client.containers.list({
+        all: true,
+        filters: { label: ['io.imgext.probe=lifecycle-image'] },
+      });
+      expect(probes).toEqual([]);
+    } finally {
+      await client.images.remove(handMade, { force: true }).catch(() => undefined);
+    }
   });
 
   it('lifecycle images and a builder are taken', async () => {

@@ -4,7 +4,7 @@
  * run in a lifecycle image, never in the builder, by default `buildpacksio/lifecycle:<the builder's
  * lifecycle version>` (as pack does). When no lifecycle image can be had, nothing is run.
  */
-import type { EngineClientApi } from '@imgext/engine-client';
+import { type EngineClientApi, NotFoundError } from '@imgext/engine-client';
 import { ensureImage, type PullPolicy } from '@imgext/extender';
 import { BuildAppError } from './build-error.js';
 
@@ -20,6 +20,33 @@ export const LIFECYCLE_IMAGE_LABELS = [
   'io.buildpacks.lifecycle.apis',
   'io.buildpacks.builder.metadata',
 ] as const;
+
+const ANALYZER = '/cnb/lifecycle/analyzer';
+
+/**
+ * Whether the image has the lifecycle's analyzer (an image made by hand need not carry the
+ * labels): looked for in a container created from it, never started, removed at once. Its create
+ * is not cut off by a signal (a container the engine made after all would be left).
+ */
+async function holdsAnalyzer(client: EngineClientApi, image: string): Promise<boolean> {
+  const { Id } = await client.containers.create({
+    Image: image,
+    Entrypoint: [ANALYZER],
+    Cmd: [],
+    Labels: { 'io.imgext.probe': 'lifecycle-image' },
+    HostConfig: { NetworkMode: 'none' },
+  });
+  try {
+    const stream = await client.containers.getArchive(Id, ANALYZER);
+    stream.destroy();
+    return true;
+  } catch (err) {
+    if (err instanceof NotFoundError) return false;
+    throw err;
+  } finally {
+    await client.containers.remove(Id, { force: true });
+  }
+}
 
 /** `buildpacksio/lifecycle:<version>`, the image pack uses for an untrusted builder. */
 export function defaultLifecycleImage(lifecycleVersion: string): string {
@@ -77,10 +104,10 @@ export async function chooseLifecycleImage(
   if (source === 'given') {
     const found = await client.images.find(image, o.signal ? { signal: o.signal } : {});
     const labels = found?.Config?.Labels ?? {};
-    if (!LIFECYCLE_IMAGE_LABELS.some((l) => labels[l])) {
+    if (!LIFECYCLE_IMAGE_LABELS.some((l) => labels[l]) && !(await holdsAnalyzer(client, image))) {
       throw new BuildAppError(
         'ERR_NOT_A_LIFECYCLE_IMAGE',
-        `${image} (--lifecycle-image) is not a lifecycle image: it has none of the labels ${LIFECYCLE_IMAGE_LABELS.join(', ')}`,
+        `${image} (--lifecycle-image) is not a lifecycle image: it has no ${ANALYZER} and none of the labels ${LIFECYCLE_IMAGE_LABELS.join(', ')}`,
         {
           hint: `pass a lifecycle image as --lifecycle-image, e.g. ${LIFECYCLE_IMAGE_REPOSITORY}:<version>`,
         },
