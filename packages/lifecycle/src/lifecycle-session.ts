@@ -138,6 +138,8 @@ export class LifecycleSession {
    */
   readonly #hosts = new Map<HostKind, { created: Promise<string>; started?: Promise<string> }>();
   #hostsEnabled = false;
+  /** The buildpacks host's stop, once asked for (buildpackPhasesDone). */
+  #stopping: Promise<void> | undefined;
   readonly #containers = new Set<string>();
   readonly #createdVolumes = new Set<string>();
   readonly #removals = new Set<Promise<void>>();
@@ -241,7 +243,7 @@ export class LifecycleSession {
   /** Whether an image of this architecture can host phases (the pause program exists for it). */
   async #canHost(image: string): Promise<boolean> {
     const info = await this.#client.images.inspect(image).catch(() => undefined);
-    return pauseProgram(info?.Architecture) !== undefined;
+    return info?.Os === 'linux' && pauseProgram(info.Architecture) !== undefined;
   }
 
   /**
@@ -406,6 +408,7 @@ export class LifecycleSession {
   /** Extracts a tar stream at `path` through the helper container (volumes included). */
   async putArchive(path: string, tar: TarStream, signal?: AbortSignal): Promise<void> {
     const started = performance.now();
+    await this.#settled();
     await this.#client.containers.putArchive(this.helperContainer, path, tar, { signal });
     this.#archived('in', path, started);
   }
@@ -432,7 +435,13 @@ export class LifecycleSession {
 
   /** A tar stream of `path` (its last element is the archive's top entry). */
   async getArchive(path: string, signal?: AbortSignal): Promise<Readable> {
+    await this.#settled();
     return this.#client.containers.getArchive(this.helperContainer, path, { signal });
+  }
+
+  /** Archive calls wait for a stop of the buildpacks host under way (podman refuses them mid-stop). */
+  async #settled(): Promise<void> {
+    if (this.#stopping) await this.#stopping;
   }
 
   /** A file's text, or undefined when it does not exist. */
