@@ -616,12 +616,7 @@ export class LifecycleSession {
       },
     };
     const name = `imgext-${this.id}-${phase}${opts.attempt ? `-${opts.attempt}` : ''}`;
-    const tail: string[] = [];
-    const lines = new LineSplitter((stream, line) => {
-      tail.push(line);
-      if (tail.length > TAIL_LINES) tail.shift();
-      this.#emit({ type: 'phase-log', phase, stream, line });
-    });
+    const { lines, tail } = this.#phaseLog(phase);
     const created = performance.now();
     let ready = created;
     let started = created;
@@ -640,14 +635,7 @@ export class LifecycleSession {
           ready = performance.now();
           await gate;
           started = performance.now();
-          this.#emit({
-            type: 'phase-start',
-            phase,
-            image,
-            user,
-            args,
-            env: Object.keys(env).sort(),
-          });
+          this.#phaseStarted(phase, image, user, args, env);
         },
         onOutput: (chunk) => lines.push(chunk.stream, chunk.data),
         // A kill that failed after an abort (the removal is ours, below): said, not swallowed.
@@ -657,27 +645,53 @@ export class LifecycleSession {
     } catch (err) {
       lines.flush();
       if (containerId) this.#removeLater(phase, name, containerId);
-      if (opts.signal?.aborted) {
-        throw new LifecycleError('ERR_PHASE_ABORTED', `${phase} was interrupted`, {
-          phase,
-          cause: err,
-        });
-      }
-      throw err;
+      throw interrupted(phase, err, opts.signal);
     }
-    const exited = performance.now();
     lines.flush();
+    this.#phaseEnded(phase, exitCode, { created, ready, started, asked: asked.at });
+    this.#removeLater(phase, name, containerId);
+    if (exitCode !== 0) throw phaseFailure(phase, exitCode, tail);
+  }
+
+  /** A phase's output as `phase-log` events, its last TAIL_LINES lines kept for its error. */
+  #phaseLog(phase: PhaseName): { lines: LineSplitter; tail: string[] } {
+    const tail: string[] = [];
+    const lines = new LineSplitter((stream, line) => {
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+      this.#emit({ type: 'phase-log', phase, stream, line });
+    });
+    return { lines, tail };
+  }
+
+  #phaseStarted(
+    phase: PhaseName,
+    image: string,
+    user: string,
+    args: string[],
+    env: Record<string, string>,
+  ): void {
+    this.#emit({ type: 'phase-start', phase, image, user, args, env: Object.keys(env).sort() });
+  }
+
+  /**
+   * `phase-end`: durationMs from when the phase was asked to start (its container's or host's
+   * making too, when that was still going on), createMs that making, runMs its run.
+   */
+  #phaseEnded(
+    phase: PhaseName,
+    exitCode: number,
+    t: { created: number; ready: number; started: number; asked: number },
+  ): void {
+    const exited = performance.now();
     this.#emit({
       type: 'phase-end',
       phase,
       exitCode,
-      // From when the phase was asked to start (its creation too, when that was still going on).
-      durationMs: Math.round(exited - Math.max(created, Math.min(asked.at, started))),
-      createMs: Math.round(ready - created),
-      runMs: Math.round(exited - started),
+      durationMs: Math.round(exited - Math.max(t.created, Math.min(t.asked, t.started))),
+      createMs: Math.round(t.ready - t.created),
+      runMs: Math.round(exited - t.started),
     });
-    this.#removeLater(phase, name, containerId);
-    if (exitCode !== 0) throw phaseFailure(phase, exitCode, tail);
   }
 
   /** A phase exec'd in its host: the same events and errors as a phase in its own container. */
@@ -696,12 +710,7 @@ export class LifecycleSession {
     },
   ): Promise<void> {
     const { opts, user, env } = run;
-    const tail: string[] = [];
-    const lines = new LineSplitter((stream, line) => {
-      tail.push(line);
-      if (tail.length > TAIL_LINES) tail.shift();
-      this.#emit({ type: 'phase-log', phase, stream, line });
-    });
+    const { lines, tail } = this.#phaseLog(phase);
     const created = performance.now();
     // A phase's own host is made and started now, while it waits for its turn; removed after it.
     const hosting = this.#host(kind, opts.signal, spec);
@@ -710,14 +719,7 @@ export class LifecycleSession {
       const ready = performance.now();
       await run.gate;
       const started = performance.now();
-      this.#emit({
-        type: 'phase-start',
-        phase,
-        image: run.image,
-        user,
-        args,
-        env: Object.keys(env).sort(),
-      });
+      this.#phaseStarted(phase, run.image, user, args, env);
       let exitCode: number;
       try {
         ({ exitCode } = await this.#client.containers.exec(
@@ -731,24 +733,10 @@ export class LifecycleSession {
         ));
       } catch (err) {
         lines.flush();
-        if (opts.signal?.aborted) {
-          throw new LifecycleError('ERR_PHASE_ABORTED', `${phase} was interrupted`, {
-            phase,
-            cause: err,
-          });
-        }
-        throw err;
+        throw interrupted(phase, err, opts.signal);
       }
-      const exited = performance.now();
       lines.flush();
-      this.#emit({
-        type: 'phase-end',
-        phase,
-        exitCode,
-        durationMs: Math.round(exited - Math.max(created, Math.min(run.asked.at, started))),
-        createMs: Math.round(ready - created),
-        runMs: Math.round(exited - started),
-      });
+      this.#phaseEnded(phase, exitCode, { created, ready, started, asked: run.asked.at });
       if (exitCode !== 0) throw phaseFailure(phase, exitCode, tail);
     } finally {
       if (spec) this.#removeHostLater(kind, hosting);
@@ -884,6 +872,13 @@ export class LifecycleSession {
  */
 export async function createCacheVolume(client: EngineClientApi, name: string): Promise<void> {
   await client.volumes.create({ name, labels: { [CACHE_LABEL]: 'true' } });
+}
+
+/** What a phase that did not run to its end throws: ERR_PHASE_ABORTED when it was aborted. */
+function interrupted(phase: PhaseName, err: unknown, signal: AbortSignal | undefined): unknown {
+  return signal?.aborted
+    ? new LifecycleError('ERR_PHASE_ABORTED', `${phase} was interrupted`, { phase, cause: err })
+    : err;
 }
 
 function phaseFailure(phase: PhaseName, exitCode: number, logTail: string[]): LifecycleError {
