@@ -550,7 +550,7 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
               detector = session.preparePhase('detector', detectArgs, detectOptions);
               return;
             }
-            const info = await runImageReady;
+            const info = await untilAborted(runImageReady, s);
             provisional = {
               runImage: {
                 // As the analyzer writes it in daemon mode: the image ID without its algorithm.
@@ -591,7 +591,7 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
               { env: registryEnv, signal: s },
             );
             try {
-              if (runImageReady) await runImageReady;
+              if (runImageReady) await untilAborted(runImageReady, s);
             } catch (err) {
               analyzer.cancel();
               throw err;
@@ -741,9 +741,6 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
           after: ['extend-build'],
           run: async (s, deps) => {
             const extended = deps['extend-build'] as ExtendResult | undefined;
-            // In the extended image the build runs in a container of its own: no buildpack
-            // phase is left for the session's buildpacks host.
-            if (extended && extended.applied.length > 0) session.buildpackPhasesDone();
             const bpDir = moduleDirs.buildpacksDir
               ? { buildpacksDir: moduleDirs.buildpacksDir }
               : {};
@@ -764,10 +761,7 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
         {
           id: 'build',
           after: ['restore', 'prepare-build'],
-          run: async (s, deps) => {
-            await (deps['prepare-build'] as PreparedPhase).start(s);
-            session.buildpackPhasesDone();
-          },
+          run: (s, deps) => (deps['prepare-build'] as PreparedPhase).start(s),
         },
         {
           id: 'extend-run',
@@ -783,6 +777,9 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
     if (runExtended?.layout) {
       await writeAnalyzed(session, withExtend(await readAnalyzed(session, signal), true), signal);
     }
+    // No buildpack phase is left: the buildpacks host stops while the exporter runs (the archive
+    // calls after it wait for that).
+    session.buildpackPhasesDone();
     await exporter.start().catch(async (err: unknown) => {
       // The lifecycle's layer-reuse bug (docs/build-flow.md, "Known issue: invalid diffID"): a
       // daemon export that reuses layers of the previous image on top of changed layers sends
@@ -917,3 +914,22 @@ async function exists(path: string): Promise<boolean> {
 const RUN_TOML = '/layers/run.toml';
 /** The analyzed.toml of a detector run beside the analyzer (see buildLocked). */
 const DETECT_ANALYZED = '/layers/imgext-detect-analyzed.toml';
+
+/** `promise`, or the signal's reason once it is aborted (the promise itself goes on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}

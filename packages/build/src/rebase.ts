@@ -185,6 +185,8 @@ async function rebaseInRegistry(
       owner: { uid: 0, gid: 0 },
       daemonSocket: daemonSocketFor(client.endpoint, o.daemonSocket),
       network: 'host',
+      // One phase: a container of its own costs less than two phase hosts.
+      phaseHosts: false,
       labels: { 'io.imgext.rebase': o.image },
       onEvent: (event) => r.emit({ type: 'lifecycle', event }),
     },

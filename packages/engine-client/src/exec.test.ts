@@ -79,6 +79,35 @@ describe.each(testEngines())('exec on $name', (engine) => {
     expect(lines[2000]).toBe('tail');
   });
 
+  it('a process left behind holding the output does not keep the exec open; output after exit is kept', async () => {
+    const chunks: OutputChunk[] = [];
+    const started = Date.now();
+    const result = await client.containers.exec(
+      id,
+      { Cmd: ['sh', '-c', 'sleep 20 & echo before; exit 3'] },
+      { onOutput: (c) => chunks.push(c) },
+    );
+    expect(result.exitCode).toBe(3);
+    expect(text(chunks, 'stdout')).toBe('before\n');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // and a lot of output right before the exit arrives whole
+    const big: OutputChunk[] = [];
+    await client.containers.exec(
+      id,
+      {
+        Cmd: [
+          'sh',
+          '-c',
+          'sleep 20 & i=0; while [ $i -lt 20000 ]; do echo line-$i; i=$((i+1)); done',
+        ],
+      },
+      { onOutput: (c) => big.push(c) },
+    );
+    const lines = text(big, 'stdout').trimEnd().split('\n');
+    expect(lines).toHaveLength(20000);
+    expect(lines[19999]).toBe('line-19999');
+  });
+
   it('an abort rejects promptly with AbortedError', async () => {
     const controller = new AbortController();
     const started = Date.now();

@@ -7,7 +7,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
-import { SAMPLE_APP, SAMPLE_BUILDER } from '@imgext/test-support';
+import { SAMPLE_APP, SAMPLE_BUILDER, testEngines } from '@imgext/test-support';
 import { extract } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { daemonSocketFor } from './daemon-socket.js';
@@ -280,5 +280,43 @@ describe('LifecycleSession', () => {
     }
     expect(await leftovers(session)).toBe(0);
     expect(events.some((e) => e.type === 'phase-start' && e.phase !== 'detector')).toBe(false);
+  });
+});
+
+describe.each(testEngines())('phase hosts on $name', (engine) => {
+  it('the buildpacks host stopped after the last buildpack phase still carries archives; dispose leaves nothing', async () => {
+    const engineClient = new EngineClient({ host: engine.host });
+    await engineClient.apiVersion();
+    const session = await LifecycleSession.create({
+      client: engineClient,
+      builderImage: builder,
+      platformApi: '0.13',
+      owner,
+      daemonSocket: daemonSocketFor(engineClient.endpoint),
+      extensions: true,
+      labels: { 'io.imgext.test': 'phase-hosts-stop' },
+    });
+    try {
+      await session.putApp(sampleApp);
+      await session.runPhase('detector', detectorArgs({}));
+      session.buildpackPhasesDone();
+      // Straight after: the archive calls wait for the stop under way, then go to the stopped host.
+      expect(await session.readFile('/layers/group.toml')).toContain('imgext-samples/hello');
+      await session.putFile('/layers/after-stop.toml', 'x = 1\n');
+      expect(await session.readFile('/layers/after-stop.toml')).toBe('x = 1\n');
+      const hosts = await engineClient.containers.list({
+        all: true,
+        filters: { label: [`${SESSION_LABEL}=${session.id}`] },
+      });
+      expect(hosts.map((h) => h.State)).toEqual(['exited']);
+    } finally {
+      await session.dispose();
+    }
+    const left = await engineClient.containers.list({
+      all: true,
+      filters: { label: [`${SESSION_LABEL}=${session.id}`] },
+    });
+    expect(left).toEqual([]);
+    await engineClient.close();
   });
 });

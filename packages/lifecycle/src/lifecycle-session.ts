@@ -287,6 +287,9 @@ export class LifecycleSession {
 
   /** The running host of a kind: made (the lifecycle one) and started at its first phase. */
   #host(kind: HostKind, signal?: AbortSignal, spec?: HostSpec): Promise<string> {
+    if (this.#disposed) {
+      return Promise.reject(new LifecycleError('ERR_SESSION_STATE', 'the session was disposed'));
+    }
     let host = this.#hosts.get(kind);
     if (!host) {
       signal?.throwIfAborted();
@@ -312,14 +315,17 @@ export class LifecycleSession {
 
   /**
    * No more buildpack phases will run (the build phase is over): the buildpacks host is stopped
-   * in the background, so that removing it later is quick. Archives still go through it.
+   * in the background, so that removing it later is quick. Archives still go through it: a later
+   * archive call waits for the stop (call this when none is under way).
    */
   buildpackPhasesDone(): void {
     const host = this.#hosts.get('buildpacks');
     if (!host?.started) return;
     const started = host.started;
     host.started = undefined;
-    const stopping = started.then((id) => this.#client.containers.kill(id)).catch(() => undefined); // dispose() removes it whatever state it is in
+    // dispose() removes it whatever state it is in
+    const stopping = started.then((id) => this.#client.containers.kill(id)).catch(() => undefined);
+    this.#stopping = stopping;
     this.#removals.add(stopping);
     void stopping.finally(() => this.#removals.delete(stopping));
   }
@@ -439,7 +445,7 @@ export class LifecycleSession {
     return this.#client.containers.getArchive(this.helperContainer, path, { signal });
   }
 
-  /** Archive calls wait for a stop of the buildpacks host under way (podman refuses them mid-stop). */
+  /** Archive calls wait for a stop of the buildpacks host under way: they never race it. */
   async #settled(): Promise<void> {
     if (this.#stopping) await this.#stopping;
   }
@@ -715,7 +721,12 @@ export class LifecycleSession {
     // A phase's own host is made and started now, while it waits for its turn; removed after it.
     const hosting = this.#host(kind, opts.signal, spec);
     try {
-      const host = await hosting;
+      let host: string;
+      try {
+        host = await hosting;
+      } catch (err) {
+        throw interrupted(phase, err, opts.signal);
+      }
       const ready = performance.now();
       await run.gate;
       const started = performance.now();
@@ -807,6 +818,10 @@ export class LifecycleSession {
       stop(new LifecycleError('ERR_SESSION_STATE', 'the session was disposed'));
     }
     await Promise.allSettled([...this.#waiting.keys()]);
+    // Hosts still being made or started: settled first, so that what they made is removed below.
+    await Promise.allSettled(
+      [...this.#hosts.values()].flatMap((h) => [h.created, ...(h.started ? [h.started] : [])]),
+    );
     await Promise.allSettled([...this.#removals]);
     const leftovers = await this.#client.containers
       .list({ all: true, filters: { label: [`${SESSION_LABEL}=${this.id}`] } })
