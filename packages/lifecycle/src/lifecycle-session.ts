@@ -138,6 +138,8 @@ export class LifecycleSession {
    */
   readonly #hosts = new Map<HostKind, { created: Promise<string>; started?: Promise<string> }>();
   #hostsEnabled = false;
+  /** Per image: its pause program (see #pauseFor). */
+  readonly #programs = new Map<string, Promise<Buffer | undefined>>();
   /** The buildpacks host's stop, once asked for (buildpackPhasesDone). */
   #stopping: Promise<void> | undefined;
   readonly #containers = new Set<string>();
@@ -242,8 +244,20 @@ export class LifecycleSession {
 
   /** Whether an image of this architecture can host phases (the pause program exists for it). */
   async #canHost(image: string): Promise<boolean> {
-    const info = await this.#client.images.inspect(image).catch(() => undefined);
-    return info?.Os === 'linux' && pauseProgram(info.Architecture) !== undefined;
+    return (await this.#pauseFor(image).catch(() => undefined)) !== undefined;
+  }
+
+  /** The pause program for an image (undefined: not a linux image of a known architecture); one inspect per image. */
+  #pauseFor(image: string): Promise<Buffer | undefined> {
+    let program = this.#programs.get(image);
+    if (!program) {
+      program = this.#client.images
+        .inspect(image)
+        .then((info) => (info.Os === 'linux' ? pauseProgram(info.Architecture) : undefined));
+      program.catch(() => undefined);
+      this.#programs.set(image, program);
+    }
+    return program;
   }
 
   /**
@@ -253,13 +267,9 @@ export class LifecycleSession {
   async #createHost(kind: HostKind, spec: HostSpec): Promise<string> {
     const name = `imgext-${this.id}-${kind.replace('phase:', '')}`;
     const { image, daemon } = spec;
-    const info = await this.#client.images.inspect(image);
-    const program = pauseProgram(info.Architecture);
+    const program = await this.#pauseFor(image);
     if (!program) {
-      throw new LifecycleError(
-        'ERR_SESSION_STATE',
-        `no pause program for ${image}'s architecture ${info.Architecture}`,
-      );
+      throw new LifecycleError('ERR_SESSION_STATE', `no pause program for ${image}'s platform`);
     }
     const { Id } = await this.#client.containers.create(
       {
@@ -765,14 +775,7 @@ export class LifecycleSession {
       } catch {
         return; // never made, or dispose() finds it by label
       }
-      try {
-        await this.#client.containers.remove(id, { force: true, volumes: true });
-        this.#containers.delete(id);
-        this.#emit({ type: 'resource', action: 'removed', kind: 'container', name });
-      } catch (err) {
-        if (isNotFound(err)) this.#containers.delete(id);
-        else this.#cleanupFailed('container', name, err);
-      }
+      await this.#removeContainer(id, name, id);
     })();
     this.#removals.add(removal);
     void removal.finally(() => this.#removals.delete(removal));
@@ -790,14 +793,7 @@ export class LifecycleSession {
       const t1 = performance.now();
       const state = info?.State as { StartedAt?: string; FinishedAt?: string } | undefined;
       const processMs = elapsedMs(state?.StartedAt, state?.FinishedAt);
-      try {
-        await this.#client.containers.remove(id, { force: true, volumes: true });
-        this.#containers.delete(name);
-        this.#emit({ type: 'resource', action: 'removed', kind: 'container', name });
-      } catch (err) {
-        if (isNotFound(err)) this.#containers.delete(name);
-        else this.#cleanupFailed('container', name, err);
-      }
+      await this.#removeContainer(id, name, name);
       this.#emit({
         type: 'phase-timing',
         phase,
@@ -808,6 +804,21 @@ export class LifecycleSession {
     })();
     this.#removals.add(removal);
     void removal.finally(() => this.#removals.delete(removal));
+  }
+
+  /**
+   * Removes a finished container (with force) and says so; `key` is how #containers knows it.
+   * A failure other than "gone already" is reported as cleanup-failed, never thrown.
+   */
+  async #removeContainer(id: string, name: string, key: string): Promise<void> {
+    try {
+      await this.#client.containers.remove(id, { force: true, volumes: true });
+      this.#containers.delete(key);
+      this.#emit({ type: 'resource', action: 'removed', kind: 'container', name });
+    } catch (err) {
+      if (isNotFound(err)) this.#containers.delete(key);
+      else this.#cleanupFailed('container', name, err);
+    }
   }
 
   /** Removes the session's containers and volumes (not the caches). Never throws; idempotent. */
