@@ -39,6 +39,7 @@ import {
   type ModuleDirs,
   PATHS,
   type PreparedPhase,
+  packFiles,
   restorerArgs,
 } from '@imgext/lifecycle';
 import {
@@ -565,7 +566,22 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
               },
               rest: {},
             };
-            await session.putFile(DETECT_ANALYZED, serializeAnalyzed(provisional), s);
+            // With its folder entry: /layers becomes the CNB user's now, as the analyzer would
+            // make it (it chowns /layers to -uid/-gid), before the detector writes into it.
+            await session.putArchive(
+              PATHS.layers,
+              packFiles(
+                [
+                  { path: '.', content: '', directory: true },
+                  {
+                    path: DETECT_ANALYZED.slice(`${PATHS.layers}/`.length),
+                    content: serializeAnalyzed(provisional),
+                  },
+                ],
+                owner,
+              ),
+              s,
+            );
             await session.runPhase('detector', [...detectArgs, '-analyzed', DETECT_ANALYZED], {
               ...detectOptions,
               signal: s,
