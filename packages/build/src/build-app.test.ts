@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
 import { SESSION_LABEL } from '@imgext/lifecycle';
-import { removeDirIfAny, SAMPLE_BUILDER, sampleApp } from '@imgext/test-support';
+import { markerExtension, removeDirIfAny, SAMPLE_BUILDER, sampleApp } from '@imgext/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from './build-app.js';
 import type { BuildEvent } from './build-events.js';
@@ -75,9 +75,15 @@ async function sessionLeftovers(events: BuildEvent[]): Promise<string[]> {
 }
 let client: EngineClient;
 let app: string | undefined;
+// Steps and build images remembered by this file's builds only: what another run left in the
+// user's folder would change which hosts are made (see the host made ahead).
+let memoDir: string;
+const memoBefore = process.env.IMGEXT_STEP_MEMO;
 
 beforeAll(async () => {
   client = await EngineClient.connect();
+  memoDir = await mkdtemp(join(tmpdir(), 'imgext-test-step-memo-'));
+  process.env.IMGEXT_STEP_MEMO = memoDir;
 });
 
 afterAll(async () => {
@@ -89,8 +95,23 @@ afterAll(async () => {
       await client.volumes.remove(v, { force: true }).catch(() => undefined);
   }
   await removeDirIfAny(app);
+  await removeDirIfAny(memoDir);
+  if (memoBefore === undefined) delete process.env.IMGEXT_STEP_MEMO;
+  else process.env.IMGEXT_STEP_MEMO = memoBefore;
   await client?.close();
 });
+
+/** The session containers a build made, without the session's prefix (and a host's number). */
+function containersMade(events: BuildEvent[]): string[] {
+  return events.flatMap((e) =>
+    e.type === 'lifecycle' &&
+    e.event.type === 'resource' &&
+    e.event.action === 'created' &&
+    e.event.kind === 'container'
+      ? [e.event.name.replace(/^imgext-[0-9a-f]+-/, '').replace(/-ahead-\d+$/, '-ahead')]
+      : [],
+  );
+}
 
 describe('buildApp', () => {
   it('builds with a build and a run extension: the summary, events in order, nothing left', async () => {
@@ -137,15 +158,7 @@ describe('buildApp', () => {
     expect(phaseAt('phase-start', 'builder')).toBeGreaterThan(restorerEnd);
     // The phases are exec'd in the session's two hosts, the builder (in the extended image) in
     // one of its own: three containers in all, where one per phase made five.
-    const containersMade = events.flatMap((e) =>
-      e.type === 'lifecycle' &&
-      e.event.type === 'resource' &&
-      e.event.action === 'created' &&
-      e.event.kind === 'container'
-        ? [e.event.name.replace(/^imgext-[0-9a-f]+-/, '')]
-        : [],
-    );
-    expect(containersMade.sort()).toEqual(['builder', 'buildpacks', 'lifecycle']);
+    expect(containersMade(events).sort()).toEqual(['builder', 'buildpacks', 'lifecycle']);
     const archives = events.flatMap((e) =>
       e.type === 'lifecycle' && e.event.type === 'archive' ? [e.event.path] : [],
     );
@@ -159,6 +172,53 @@ describe('buildApp', () => {
     );
     expect(applied.sort()).toEqual(['imgext-samples/build-tool', 'imgext-samples/run-tool']);
     expect(await sessionLeftovers(events)).toEqual([]);
+  });
+
+  it('a rebuild extends to the image the last build did: its build host is made ahead, while analyze and detect run; with other extensions it goes', async () => {
+    const own = `imgext-test/build-app-ahead-${run}:latest`;
+    extraImages.push(own);
+    // A local extension whose Dockerfiles give the same image each time (the sample ones take
+    // build_id, so they never do), then the builder's own with no build extension.
+    const withBuild = await sampleApp('');
+    const ext = await markerExtension(join(withBuild, '.ext'));
+    const runOnly = await sampleApp('run');
+    try {
+      const build = async (appDir: string) => {
+        const events: BuildEvent[] = [];
+        const local =
+          appDir === withBuild ? { buildpacks: ['imgext-samples/hello'], extensions: [ext] } : {};
+        const summary = await buildApp(
+          client,
+          { image: own, builder: SAMPLE_BUILDER, appDir, trustBuilder: true, ...local },
+          { onEvent: (e) => events.push(e) },
+        );
+        expect(await sessionLeftovers(events)).toEqual([]);
+        const ended = events.flatMap((e) =>
+          e.type === 'lifecycle' && e.event.type === 'phase-end' ? [e.event.phase] : [],
+        );
+        expect(ended).toContain('builder');
+        return { summary, made: containersMade(events).sort() };
+      };
+      const first = await build(withBuild);
+      expect(first.made).toEqual(['builder', 'buildpacks', 'lifecycle']);
+      // The same extensions: the builder runs in the host made ahead, no other is made for it.
+      const again = await build(withBuild);
+      expect(again.made).toEqual(['builder-ahead', 'buildpacks', 'lifecycle']);
+      expect(first.summary.buildImage?.applied).toEqual(['imgext-test/marker-ext']);
+      expect(again.summary.buildImage).toEqual(first.summary.buildImage);
+      // No build extension now: the buildpacks host runs the builder; the one made ahead (if
+      // its making had begun) is removed, and the next build makes none.
+      const other = await build(runOnly);
+      expect(other.made.filter((m) => m !== 'builder-ahead')).toEqual(['buildpacks', 'lifecycle']);
+      expect(other.summary.buildImage).toBeUndefined();
+      expect((await build(runOnly)).made).toEqual(['buildpacks', 'lifecycle']);
+    } finally {
+      await removeDirIfAny(withBuild);
+      await removeDirIfAny(runOnly);
+      const caches = cacheVolumes(own);
+      for (const v of [caches.build, caches.launch])
+        await client.volumes.remove(v, { force: true }).catch(() => undefined);
+    }
   });
 
   it('phaseHosts false: a container per phase, each timed and removed, the same image', async () => {

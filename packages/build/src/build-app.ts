@@ -68,7 +68,7 @@ import { type BuildEvent, type BuildEventListener, isBuildBranch } from './build
 import { acquireBuildLock } from './build-lock.js';
 import { type BuildSummary, summarizeBuild } from './build-summary.js';
 import { builderMetadata, cnbUser, findBuilder } from './builder-image.js';
-import { cacheVolumes, missingVolumes, removeCacheVolume } from './cache-volumes.js';
+import { cacheHash, cacheVolumes, missingVolumes, removeCacheVolume } from './cache-volumes.js';
 import { customOrderToml, type GivenModule } from './custom-order.js';
 import { extensionsLabel } from './extensions-record.js';
 import { chooseLifecycleImage } from './lifecycle-image.js';
@@ -499,6 +499,23 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
       }),
   });
   const retire = <T extends ExtendResult | undefined>(result: T): T => images.retire(result);
+  const stepMemoDir = defaultStepMemoDir();
+  const memo = stepMemoDir ? new StepMemo(stepMemoDir) : undefined;
+  // The image the last build of this app ran the buildpacks in (its build image extended): a
+  // rebuild with the same extensions extends to the same image, so that phase's host is made
+  // while analyze and detect run instead of after the extension (see anticipateHost).
+  const lastBuildImageKey = `build-image-${cacheHash(options.image)}-${builder.Id.replace(/^sha256:/, '').slice(0, 16)}`;
+  const lastBuildImage = memo?.get(lastBuildImageKey).then(
+    (r) => r?.imageId,
+    () => undefined,
+  );
+  let buildPrepared = false;
+  const buildMounts = (options.volumes ?? []).map((v) => ({
+    Type: 'bind' as const,
+    Source: v.source,
+    Target: v.target,
+    ReadOnly: v.readOnly,
+  }));
   try {
     const common = options.logLevel ? { logLevel: options.logLevel } : {};
     const cacheImage = options.cacheImage ? { cacheImage: options.cacheImage } : {};
@@ -606,6 +623,12 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
               }),
               { env: registryEnv, signal: s },
             );
+            // After the analyzer's host is on its way (the anticipated host waits for it).
+            void lastBuildImage?.then((image) => {
+              if (image && !buildPrepared && !s.aborted) {
+                session.anticipateHost('builder', { image, mounts: buildMounts });
+              }
+            });
             try {
               if (runImageReady) await untilAborted(runImageReady, s);
             } catch (err) {
@@ -694,7 +717,6 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
         emit({ type: 'branch-end', branch: event.task, durationMs });
       }
     };
-    const stepMemoDir = defaultStepMemoDir();
     const extendBase = {
       engine: client,
       generatedDir,
@@ -706,7 +728,7 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
       hold: images.hold,
       ...(extender ? { builder: extender.builder } : {}),
       labels: recordLabels,
-      ...(stepMemoDir ? { memo: new StepMemo(stepMemoDir) } : {}),
+      ...(memo ? { memo } : {}),
       onEvent: extenderEvents,
     };
     // The build-image extension needs only detect's output (the generated Dockerfiles, the group)
@@ -760,16 +782,20 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
             const bpDir = moduleDirs.buildpacksDir
               ? { buildpacksDir: moduleDirs.buildpacksDir }
               : {};
+            const image = extended && extended.applied.length > 0 ? extended.imageId : undefined;
+            buildPrepared = true;
+            if (memo && image !== (await lastBuildImage)) {
+              // A hint for the next build only: a folder that cannot be written is no failure.
+              await (image
+                ? memo.put(lastBuildImageKey, { imageId: image, steps: 0 })
+                : memo.forget(lastBuildImageKey)
+              ).catch(() => undefined);
+            }
             return session.preparePhase('builder', builderArgs({ ...common, ...bpDir }), {
               // Else the builder image, the session's own.
-              ...(extended && extended.applied.length > 0 ? { image: extended.imageId } : {}),
+              ...(image ? { image } : {}),
               env: phaseEnv,
-              mounts: (options.volumes ?? []).map((v) => ({
-                Type: 'bind' as const,
-                Source: v.source,
-                Target: v.target,
-                ReadOnly: v.readOnly,
-              })),
+              mounts: buildMounts,
               signal: s,
             });
           },

@@ -153,6 +153,64 @@ describe('LifecycleSession', () => {
     expect(await leftovers(session)).toBe(0);
   });
 
+  it(`a host made ahead (anticipateHost) is the phase's if it asks for that image; otherwise, or if it cannot be made, the phase is run as before and nothing is left`, async () => {
+    const events: LifecycleEvent[] = [];
+    const session = await open(events);
+    const made = () =>
+      events.flatMap((e) =>
+        e.type === 'resource' && e.action === 'created' && e.kind === 'container'
+          ? [e.name.replace(`imgext-${session.id}-`, '').replace(/-ahead-\d+$/, '-ahead')]
+          : [],
+      );
+    // Made ahead and running (its making waits for the hosts being started, then takes a while).
+    const ahead = async (n: number) => {
+      for (let i = 0; i < 200; i++) {
+        const hosts = await client.containers.list({
+          all: true,
+          filters: { label: [`${SESSION_LABEL}=${session.id}`] },
+        });
+        const name = `/imgext-${session.id}-detector-ahead-${n}`;
+        if (hosts.some((c) => c.Names?.includes(name) && c.State === 'running')) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error('the host made ahead did not come up');
+    };
+    const detected = async (image?: string) => {
+      await session.runPhase('detector', detectorArgs({}), image ? { image } : {});
+      expect(await session.readFile('/layers/group.toml')).toContain('imgext-samples/hello');
+    };
+    try {
+      await session.putApp(sampleApp);
+      // The same image: the phase runs in the host made ahead, no other is made for it.
+      session.anticipateHost('detector', { image: builder });
+      await detected(builder);
+      expect(made()).toEqual(['buildpacks', 'detector-ahead']);
+      // Another image (the same one by ID): the one made ahead goes, the phase gets its own.
+      const { Id } = await client.images.inspect(builder);
+      session.anticipateHost('detector', { image: builder });
+      await ahead(2);
+      await detected(Id);
+      expect(made().slice(2)).toEqual(['detector-ahead', 'detector']);
+      // No image of its own after all: it runs in the buildpacks host.
+      session.anticipateHost('detector', { image: builder });
+      await ahead(3);
+      await detected();
+      expect(made().slice(4)).toEqual(['detector-ahead']);
+      // An image that is not there: nothing is made ahead, the phase is not hurt.
+      session.anticipateHost('detector', { image: 'imgext-test/not-there:never' });
+      await detected(builder);
+      expect(made().slice(5)).toEqual(['detector']);
+      // One still being made when the session goes.
+      session.anticipateHost('detector', { image: builder });
+    } finally {
+      await session.dispose();
+    }
+    expect(await leftovers(session)).toBe(0);
+    expect(events.filter((e) => e.type === 'phase-end').map((e) => e.exitCode)).toEqual([
+      0, 0, 0, 0,
+    ]);
+  });
+
   it('the app arrives owned by the CNB user', async () => {
     const session = await open([]);
     try {

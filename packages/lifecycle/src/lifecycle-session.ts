@@ -86,6 +86,20 @@ interface HostSpec {
   daemon: boolean;
   mounts: MountSpec[];
 }
+
+/** A host being made, made or started. */
+interface HostEntry {
+  created: Promise<string>;
+  started?: Promise<string>;
+  /** Made ahead of its phase (anticipateHost): what it was made of, for the phase to compare. */
+  anticipated?: string;
+  /** Its container's name, when not the kind's own (see #hostName). */
+  name?: string;
+  /** Not needed after all: not made if its making has not begun. */
+  abandon?: () => void;
+}
+
+const specKey = (spec: HostSpec) => JSON.stringify([spec.image, spec.daemon, spec.mounts]);
 /** Where the pause program goes in a host container's own filesystem. */
 const PAUSE_PATH = '/.imgext-pause';
 
@@ -136,8 +150,10 @@ export class LifecycleSession {
    * The phase hosts: created (archives can go in), started at their first phase. None when the
    * session runs without them.
    */
-  readonly #hosts = new Map<HostKind, { created: Promise<string>; started?: Promise<string> }>();
+  readonly #hosts = new Map<HostKind, HostEntry>();
   #hostsEnabled = false;
+  /** Hosts made ahead so far (see anticipateHost). */
+  #madeAhead = 0;
   /** Per image: its pause program (see #pauseFor). */
   readonly #programs = new Map<string, Promise<Buffer | undefined>>();
   /** The buildpacks host's stop, once asked for (buildpackPhasesDone). */
@@ -264,8 +280,7 @@ export class LifecycleSession {
    * Creates a phase host and puts the pause program in; resolves with its ID. Its create is never
    * cut off by a signal (see #setUp).
    */
-  async #createHost(kind: HostKind, spec: HostSpec): Promise<string> {
-    const name = `imgext-${this.id}-${kind.replace('phase:', '')}`;
+  async #createHost(kind: HostKind, spec: HostSpec, name = this.#hostName(kind)): Promise<string> {
     const { image, daemon } = spec;
     const program = await this.#pauseFor(image);
     if (!program) {
@@ -295,12 +310,37 @@ export class LifecycleSession {
     return Id;
   }
 
+  #hostName(kind: HostKind): string {
+    return `imgext-${this.id}-${kind.replace('phase:', '')}`;
+  }
+
   /** The running host of a kind: made (the lifecycle one) and started at its first phase. */
   #host(kind: HostKind, signal?: AbortSignal, spec?: HostSpec): Promise<string> {
     if (this.#disposed) {
       return Promise.reject(new LifecycleError('ERR_SESSION_STATE', 'the session was disposed'));
     }
     let host = this.#hosts.get(kind);
+    if (host?.anticipated !== undefined) {
+      // Made ahead of its phase: the phase's when made of what it needs (else a host of its own,
+      // also if the one made ahead fails), removed otherwise.
+      const ahead = host;
+      if (spec && ahead.anticipated === specKey(spec) && ahead.started) {
+        const started = ahead.started.catch(() => {
+          this.#hosts.delete(kind);
+          return this.#host(kind, signal, spec);
+        });
+        started.catch(() => undefined);
+        this.#hosts.set(kind, {
+          created: ahead.created,
+          started,
+          ...(ahead.name ? { name: ahead.name } : {}),
+        });
+        return started;
+      }
+      ahead.abandon?.();
+      this.#removeHostLater(kind, ahead.started ?? ahead.created, ahead.name);
+      host = undefined;
+    }
     if (!host) {
       signal?.throwIfAborted();
       host = { created: this.#createHost(kind, spec ?? this.#hostSpec(kind)) };
@@ -315,6 +355,54 @@ export class LifecycleSession {
       host.started.catch(() => undefined);
     }
     return host.started;
+  }
+
+  /**
+   * Makes and starts, in the background, the host of a phase that will run in an image of its
+   * own (the builder in an extended build image) before that image is sure, e.g. the one the
+   * last build of the app extended to: begun once the hosts being started now are up, so as not
+   * to slow them. The phase gets it if it asks for the same image and mounts; otherwise it is
+   * removed then, or by dispose(). One that cannot be made is no error: the phase makes its own.
+   */
+  anticipateHost(phase: PhaseName, opts: { image: string; mounts?: MountSpec[] }): void {
+    const kind: HostKind = `phase:${phase}`;
+    if (!this.#hostsEnabled || this.#disposed || this.#hosts.has(kind)) return;
+    const spec = this.#ownSpec(phase, opts.image, opts.mounts);
+    const before = [...this.#hosts.values()].map((h) => h.started ?? h.created);
+    // Its own name: the last one made ahead for the phase may still be being removed.
+    const name = `${this.#hostName(kind)}-ahead-${++this.#madeAhead}`;
+    let abandoned = false;
+    const created = Promise.allSettled(before).then(() => {
+      if (this.#disposed || abandoned) {
+        throw new LifecycleError('ERR_SESSION_STATE', 'the host made ahead is not needed');
+      }
+      return this.#createHost(kind, spec, name);
+    });
+    const started = created.then(async (id) => {
+      await this.#client.containers.start(id);
+      return id;
+    });
+    created.catch(() => undefined);
+    started.catch(() => undefined);
+    this.#hosts.set(kind, {
+      created,
+      started,
+      anticipated: specKey(spec),
+      name,
+      abandon: () => {
+        abandoned = true;
+      },
+    });
+  }
+
+  /** The host of a phase in an image of its own (see #run). */
+  #ownSpec(phase: PhaseName, image: string, mounts: MountSpec[] = []): HostSpec {
+    const { daemon } = PHASES[phase];
+    return {
+      image,
+      daemon,
+      mounts: [...(daemon ? this.#daemonMounts() : this.#sessionMounts(true)), ...mounts],
+    };
   }
 
   #hostSpec(kind: HostKind): HostSpec {
@@ -593,16 +681,13 @@ export class LifecycleSession {
         : traits.daemon
           ? 'lifecycle'
           : 'buildpacks';
-      const spec: HostSpec | undefined = own
-        ? {
-            image,
-            daemon: traits.daemon,
-            mounts: [
-              ...(traits.daemon ? this.#daemonMounts() : this.#sessionMounts(true)),
-              ...(opts.mounts ?? []),
-            ],
-          }
-        : undefined;
+      const spec = own ? this.#ownSpec(phase, image, opts.mounts) : undefined;
+      // A host made ahead for this phase that it does not use (no image of its own after all).
+      const ahead = this.#hosts.get(`phase:${phase}`);
+      if (ahead?.anticipated !== undefined && kind !== `phase:${phase}`) {
+        ahead.abandon?.();
+        this.#removeHostLater(`phase:${phase}`, ahead.started ?? ahead.created, ahead.name);
+      }
       return this.#exec(kind, spec, phase, args, {
         opts,
         gate,
@@ -730,6 +815,7 @@ export class LifecycleSession {
     const created = performance.now();
     // A phase's own host is made and started now, while it waits for its turn; removed after it.
     const hosting = this.#host(kind, opts.signal, spec);
+    const hostName = this.#hosts.get(kind)?.name;
     try {
       let host: string;
       try {
@@ -760,14 +846,13 @@ export class LifecycleSession {
       this.#phaseEnded(phase, exitCode, { created, ready, started, asked: run.asked.at });
       if (exitCode !== 0) throw phaseFailure(phase, exitCode, tail);
     } finally {
-      if (spec) this.#removeHostLater(kind, hosting);
+      if (spec) this.#removeHostLater(kind, hosting, hostName);
     }
   }
 
   /** Removes a phase's own host in the background once its phase is over; dispose() waits. */
-  #removeHostLater(kind: HostKind, hosting: Promise<string>): void {
+  #removeHostLater(kind: HostKind, hosting: Promise<string>, name = this.#hostName(kind)): void {
     this.#hosts.delete(kind);
-    const name = `imgext-${this.id}-${kind.replace('phase:', '')}`;
     const removal = (async () => {
       let id: string;
       try {
