@@ -644,18 +644,6 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
       detector?.cancel();
       return rootCause(err);
     });
-    const restorer = session.preparePhase(
-      'restorer',
-      restorerArgs({
-        ...common,
-        ...owner,
-        platformApi,
-        daemon,
-        cache: !options.cacheImage,
-        ...cacheImage,
-      }),
-      { env: registryEnv, signal },
-    );
     // Detect after analyze: what the analyzer wrote, before the detector changes it.
     const analyzerWrote = detector ? await readAnalyzed(session, signal) : undefined;
     if (detector) await detector.start();
@@ -699,6 +687,27 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
     const extender = hasGenerated ? await chosen : undefined;
     if (extender) emit({ type: 'extender-chosen', ...extender });
     if (switchedTo && daemon) await ensureImage(client, switchedTo, pullPolicy, { signal });
+    // Publishing, a run image an extension switched to is read from its registry (the restorer
+    // and the exporter resolve it): its registry's credentials go with the others.
+    const lifecycleEnv =
+      publish && switchedTo
+        ? {
+            ...registryEnv,
+            ...(await registryAuthEnv(client, publishAuthRefs(options, runImage, switchedTo))),
+          }
+        : registryEnv;
+    const restorer = session.preparePhase(
+      'restorer',
+      restorerArgs({
+        ...common,
+        ...owner,
+        platformApi,
+        daemon,
+        cache: !options.cacheImage,
+        ...cacheImage,
+      }),
+      { env: lifecycleEnv, signal },
+    );
     // The restorer must not see extend = true: it would try a registry pull of the run image into
     // /kaniko. The run image's layout is written after it, and extend set back before export.
     // Beside the analyzer, the detector's switch reaches analyzed.toml here too.
@@ -749,7 +758,7 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
     });
     const exportOptions = {
       env: {
-        ...registryEnv,
+        ...lifecycleEnv,
         ...(options.creationTime !== undefined
           ? { SOURCE_DATE_EPOCH: String(options.creationTime) }
           : {}),

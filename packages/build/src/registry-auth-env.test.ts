@@ -93,6 +93,10 @@ describe('registryAuthEnv', () => {
       'previous.example.test/app:0',
     ]);
     expect(publishAuthRefs({ image: 'someone/app' }, undefined)).toEqual(['someone/app']);
+    // After detect: the run image an extension switched to, beside the one the build began with.
+    expect(
+      publishAuthRefs({ image: 'someone/app' }, 'run.example.test/run:1', 'alt.example.test/run:2'),
+    ).toEqual(['someone/app', 'run.example.test/run:1', 'alt.example.test/run:2']);
   });
 
   it('gives the lifecycle credentials for every registry a publishing build reads or writes', async () => {

@@ -35,10 +35,15 @@ export interface PublishRefs {
 /**
  * The references a publishing build needs registry credentials for, as pack: the image and its
  * tags, the run image (the analyzer and exporter read it from its registry; `runImage` is the one
- * the build uses, given or the builder's), the cache image, the previous image.
+ * the build uses, given or the builder's), the cache image, the previous image; and, once detect
+ * is done, the run image an extension switched to (`switchedTo`: pack sends none for it).
  */
-export function publishAuthRefs(o: PublishRefs, runImage: string | undefined): string[] {
-  return [o.image, ...(o.tags ?? []), runImage, o.cacheImage, o.previousImage].filter(
+export function publishAuthRefs(
+  o: PublishRefs,
+  runImage: string | undefined,
+  switchedTo?: string,
+): string[] {
+  return [o.image, ...(o.tags ?? []), runImage, switchedTo, o.cacheImage, o.previousImage].filter(
     (r): r is string => typeof r === 'string' && r !== '',
   );
 }
