@@ -13,7 +13,7 @@ import {
   sampleApp,
   testEngines,
 } from '@imgext/test-support';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from './build-app.js';
 import { BuildAppError } from './build-error.js';
 import type { BuildEvent } from './build-events.js';
@@ -71,6 +71,14 @@ describe.each(testEngines())('the given lifecycle image on $name', (engine) => {
         filters: { label: ['io.imgext.probe=lifecycle-image'] },
       });
       expect(probes).toEqual([]);
+      // Remembered by image ID: the next build does not look inside again.
+      const creates = vi.spyOn(client.containers, 'create');
+      try {
+        await expect(choose(handMade)).resolves.toEqual({ image: handMade, source: 'given' });
+        expect(creates).not.toHaveBeenCalled();
+      } finally {
+        creates.mockRestore();
+      }
     } finally {
       await client.images.remove(handMade, { force: true }).catch(() => undefined);
     }

@@ -5,7 +5,7 @@
  * lifecycle version>` (as pack does). When no lifecycle image can be had, nothing is run.
  */
 import { type EngineClientApi, NotFoundError } from '@imgext/engine-client';
-import { ensureImage, type PullPolicy } from '@imgext/extender';
+import { defaultStepMemoDir, ensureImage, type PullPolicy, StepMemo } from '@imgext/extender';
 import { BuildAppError } from './build-error.js';
 
 export const LIFECYCLE_IMAGE_REPOSITORY = 'buildpacksio/lifecycle';
@@ -46,6 +46,25 @@ async function holdsAnalyzer(client: EngineClientApi, image: string): Promise<bo
   } finally {
     await client.containers.remove(Id, { force: true });
   }
+}
+
+/**
+ * holdsAnalyzer, remembered per image ID beside the step memo (an image's files never change
+ * under its ID): a look inside costs a container create and removal, ~30-40 ms of every build.
+ * Only a yes is remembered.
+ */
+async function holdsAnalyzerRemembered(
+  client: EngineClientApi,
+  image: string,
+  id: string | undefined,
+): Promise<boolean> {
+  const dir = id ? defaultStepMemoDir() : undefined;
+  const memo = dir ? new StepMemo(dir) : undefined;
+  const key = `lifecycle-image-${(id ?? '').replace(/^sha256:/, '')}`;
+  if (memo && (await memo.get(key))?.imageId === id) return true;
+  const holds = await holdsAnalyzer(client, image);
+  if (holds && memo && id) await memo.put(key, { imageId: id, steps: 0 }).catch(() => undefined);
+  return holds;
 }
 
 /** `buildpacksio/lifecycle:<version>`, the image pack uses for an untrusted builder. */
@@ -104,7 +123,10 @@ export async function chooseLifecycleImage(
   if (source === 'given') {
     const found = await client.images.find(image, o.signal ? { signal: o.signal } : {});
     const labels = found?.Config?.Labels ?? {};
-    if (!LIFECYCLE_IMAGE_LABELS.some((l) => labels[l]) && !(await holdsAnalyzer(client, image))) {
+    if (
+      !LIFECYCLE_IMAGE_LABELS.some((l) => labels[l]) &&
+      !(await holdsAnalyzerRemembered(client, image, found?.Id))
+    ) {
       throw new BuildAppError(
         'ERR_NOT_A_LIFECYCLE_IMAGE',
         `${image} (--lifecycle-image) is not a lifecycle image: it has no ${ANALYZER} and none of the labels ${LIFECYCLE_IMAGE_LABELS.join(', ')}`,
