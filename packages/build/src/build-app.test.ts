@@ -231,6 +231,43 @@ describe('buildApp', () => {
     }
   });
 
+  it('a rebuild whose build extension takes build_id (a new image each build): the host made ahead from the last one goes before that image is retired, so none is left', async () => {
+    const own = `imgext-test/build-app-ahead-fresh-${run}:latest`;
+    extraImages.push(own);
+    const appDir = await sampleApp('build');
+    try {
+      const build = async () => {
+        const events: BuildEvent[] = [];
+        const summary = await buildApp(
+          client,
+          { image: own, builder: SAMPLE_BUILDER, appDir, trustBuilder: true },
+          { onEvent: (e) => events.push(e) },
+        );
+        expect(await sessionLeftovers(events)).toEqual([]);
+        return { summary, events };
+      };
+      const first = await build();
+      for (let i = 0; i < 3; i++) {
+        const before = (await build()).summary;
+        const next = await build();
+        expect(next.summary.buildImage?.imageId).not.toBe(before.buildImage?.imageId);
+        // The one before was made ahead of this build (the memo named it), then dropped.
+        expect(containersMade(next.events)).toContain('builder-ahead');
+        expect(await client.images.find(before.buildImage!.imageId)).toBeUndefined();
+        const failed = next.events.filter(
+          (e) => e.type === 'lifecycle' && e.event.type === 'cleanup-failed',
+        );
+        expect(failed).toEqual([]);
+      }
+      expect(await client.images.find(first.summary.buildImage!.imageId)).toBeUndefined();
+    } finally {
+      await removeDirIfAny(appDir);
+      const caches = cacheVolumes(own);
+      for (const v of [caches.build, caches.launch])
+        await client.volumes.remove(v, { force: true }).catch(() => undefined);
+    }
+  });
+
   it('phaseHosts false: a container per phase, each timed and removed, the same image', async () => {
     app ??= await sampleApp('build run');
     const events: BuildEvent[] = [];

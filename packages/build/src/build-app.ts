@@ -510,6 +510,8 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
     () => undefined,
   );
   let buildPrepared = false;
+  /** The image the builder's host was made ahead from, if it was. */
+  let anticipated: string | undefined;
   const buildMounts = (options.volumes ?? []).map((v) => ({
     Type: 'bind' as const,
     Source: v.source,
@@ -626,6 +628,7 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
             // After the analyzer's host is on its way (the anticipated host waits for it).
             void lastBuildImage?.then((image) => {
               if (image && !buildPrepared && !s.aborted) {
+                anticipated = image;
                 session.anticipateHost('builder', { image, mounts: buildMounts });
               }
             });
@@ -775,11 +778,21 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
         {
           id: 'extend-build',
           run: (s) =>
-            hasGenerated
-              ? extend({ ...extendBase, kind: 'build', baseImage: builder.Id, signal: s }).then(
-                  retire,
-                )
-              : Promise.resolve(undefined),
+            (hasGenerated
+              ? extend({ ...extendBase, kind: 'build', baseImage: builder.Id, signal: s })
+              : Promise.resolve(undefined)
+            ).then((result) => {
+              buildPrepared = true; // too late to make one ahead now
+              // A host made ahead from another image goes first: the image it runs may be one
+              // this chain superseded, which a container using it would keep from being retired.
+              const image = result && result.applied.length > 0 ? result.imageId : undefined;
+              return images.retire(
+                result,
+                anticipated && image !== anticipated
+                  ? session.dropAnticipatedHost('builder')
+                  : undefined,
+              );
+            }),
         },
         {
           // The build phase's container (its own for an extended image) is made and started as

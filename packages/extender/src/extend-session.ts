@@ -39,15 +39,24 @@ export class ExtendSession {
     this.#failed = opts.onCleanupFailed ?? (() => {});
   }
 
-  /** Starts removing what `result`'s cache tags moved away from; returns `result` unchanged. */
-  retire<T extends Pick<ChainResult, 'kind' | 'imageId' | 'superseded'> | undefined>(result: T): T {
+  /**
+   * Starts removing what `result`'s cache tags moved away from (once `after` settled, when given:
+   * e.g. a container of a superseded image going); returns `result` unchanged.
+   */
+  retire<T extends Pick<ChainResult, 'kind' | 'imageId' | 'superseded'> | undefined>(
+    result: T,
+    after?: Promise<unknown>,
+  ): T {
     if (result?.superseded.length) {
+      const settled = after ? after.then(noop, noop) : Promise.resolve();
       this.#retiring.push(
-        retireSuperseded(this.#engine, result).then(
-          ({ notRemoved }) => this.#report(notRemoved),
-          (err: unknown) =>
-            this.#failed({ what: `superseded ${result.kind} images`, message: messageOf(err) }),
-        ),
+        settled
+          .then(() => retireSuperseded(this.#engine, result))
+          .then(
+            ({ notRemoved }) => this.#report(notRemoved),
+            (err: unknown) =>
+              this.#failed({ what: `superseded ${result.kind} images`, message: messageOf(err) }),
+          ),
       );
     }
     return result;
@@ -72,6 +81,8 @@ export class ExtendSession {
     for (const { ref, message } of notRemoved) this.#failed({ what: ref, message });
   }
 }
+
+function noop(): void {}
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -414,6 +414,21 @@ export class LifecycleSession {
     });
   }
 
+  /**
+   * Removes the host made ahead for `phase`, if any (or keeps it from being made): for when what
+   * the phase will run in is known to differ, e.g. before its image is retired. Resolves once it
+   * is gone.
+   */
+  dropAnticipatedHost(phase: PhaseName): Promise<void> {
+    const kind: HostKind = `phase:${phase}`;
+    const ahead = this.#hosts.get(kind);
+    if (ahead?.anticipated === undefined) return Promise.resolve();
+    ahead.abandon?.();
+    // Made but not started: the container is still there to remove.
+    const made = (ahead.started ?? ahead.created).catch(() => ahead.created);
+    return this.#removeHostLater(kind, made, ahead.name);
+  }
+
   /** The host of a phase in an image of its own (see #run). */
   #ownSpec(phase: PhaseName, image: string, mounts: MountSpec[] = []): HostSpec {
     const { daemon } = PHASES[phase];
@@ -870,7 +885,11 @@ export class LifecycleSession {
   }
 
   /** Removes a phase's own host in the background once its phase is over; dispose() waits. */
-  #removeHostLater(kind: HostKind, hosting: Promise<string>, name = this.#hostName(kind)): void {
+  #removeHostLater(
+    kind: HostKind,
+    hosting: Promise<string>,
+    name = this.#hostName(kind),
+  ): Promise<void> {
     this.#hosts.delete(kind);
     const removal = (async () => {
       let id: string;
@@ -883,6 +902,7 @@ export class LifecycleSession {
     })();
     this.#removals.add(removal);
     void removal.finally(() => this.#removals.delete(removal));
+    return removal;
   }
 
   /**
