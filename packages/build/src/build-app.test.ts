@@ -3,7 +3,7 @@
  * the sample extensions (tools/env up makes them): the summary, the typed events, the error codes.
  * The CLI's end-to-end tests (apps/cli/test) cover the flags and every extension mix.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineClient } from '@imgext/engine-client';
@@ -184,7 +184,7 @@ describe('buildApp', () => {
     expect(await sessionLeftovers(events)).toEqual([]);
   });
 
-  it('a rebuild extends to the image the last build did: its build host is made ahead, while analyze and detect run; with other extensions it goes', async () => {
+  it('a rebuild extends to the image the last two builds did: its build host is made ahead, while analyze and detect run; a changed extension drops it before the old image is retired', async () => {
     const own = `imgext-test/build-app-ahead-${run}:latest`;
     extraImages.push(own);
     // A local extension whose Dockerfiles give the same image each time (the sample ones take
@@ -207,21 +207,42 @@ describe('buildApp', () => {
           e.type === 'lifecycle' && e.event.type === 'phase-end' ? [e.event.phase] : [],
         );
         expect(ended).toContain('builder');
+        const failed = events.filter(
+          (e) => e.type === 'lifecycle' && e.event.type === 'cleanup-failed',
+        );
+        expect(failed).toEqual([]);
         return { summary, made: containersMade(events).sort() };
       };
       const first = await build(withBuild);
       expect(first.made).toEqual(['builder', 'buildpacks', 'lifecycle']);
-      // The same extensions: the builder runs in the host made ahead, no other is made for it.
-      const again = await build(withBuild);
-      expect(again.made).toEqual(['builder-ahead', 'buildpacks', 'lifecycle']);
       expect(first.summary.buildImage?.applied).toEqual(['imgext-test/marker-ext']);
-      expect(again.summary.buildImage).toEqual(first.summary.buildImage);
-      // No build extension now: the buildpacks host runs the builder; the one made ahead (if
-      // its making had begun) is removed, and the next build makes none.
+      // Once is no pattern: the second build makes none ahead, and gives the same image.
+      const second = await build(withBuild);
+      expect(second.made).toEqual(['builder', 'buildpacks', 'lifecycle']);
+      expect(second.summary.buildImage).toEqual(first.summary.buildImage);
+      // Twice is: the builder runs in the host made ahead, no other is made for it.
+      const third = await build(withBuild);
+      expect(third.made).toEqual(['builder-ahead', 'buildpacks', 'lifecycle']);
+      expect(third.summary.buildImage).toEqual(first.summary.buildImage);
+      // The extension changed: its new image supersedes the old one, which the host made ahead
+      // runs; the host goes first, so the old image is retired (nothing left, nothing refused).
+      const generate = join(ext, 'bin', 'generate');
+      await writeFile(
+        generate,
+        (await readFile(generate, 'utf8')).replaceAll('local extension', 'changed extension'),
+      );
+      const changed = await build(withBuild);
+      expect(changed.made.filter((m) => m !== 'builder-ahead')).toEqual([
+        'builder',
+        'buildpacks',
+        'lifecycle',
+      ]);
+      expect(changed.summary.buildImage?.imageId).not.toBe(first.summary.buildImage?.imageId);
+      expect(await client.images.find(first.summary.buildImage!.imageId)).toBeUndefined();
+      // No build extension now: the buildpacks host runs the builder, and none is made ahead.
       const other = await build(runOnly);
-      expect(other.made.filter((m) => m !== 'builder-ahead')).toEqual(['buildpacks', 'lifecycle']);
+      expect(other.made).toEqual(['buildpacks', 'lifecycle']);
       expect(other.summary.buildImage).toBeUndefined();
-      expect((await build(runOnly)).made).toEqual(['buildpacks', 'lifecycle']);
     } finally {
       await removeDirIfAny(withBuild);
       await removeDirIfAny(runOnly);
@@ -231,12 +252,13 @@ describe('buildApp', () => {
     }
   });
 
-  it('a rebuild whose build extension takes build_id (a new image each build): the host made ahead from the last one goes before that image is retired, so none is left', async () => {
+  it('a rebuild whose build extension takes build_id (a new image each build): no host is made ahead, and no image of an earlier build is left', async () => {
     const own = `imgext-test/build-app-ahead-fresh-${run}:latest`;
     extraImages.push(own);
     const appDir = await sampleApp('build');
     try {
-      const build = async () => {
+      const images: string[] = [];
+      for (let i = 0; i < 4; i++) {
         const events: BuildEvent[] = [];
         const summary = await buildApp(
           client,
@@ -244,22 +266,11 @@ describe('buildApp', () => {
           { onEvent: (e) => events.push(e) },
         );
         expect(await sessionLeftovers(events)).toEqual([]);
-        return { summary, events };
-      };
-      const first = await build();
-      for (let i = 0; i < 3; i++) {
-        const before = (await build()).summary;
-        const next = await build();
-        expect(next.summary.buildImage?.imageId).not.toBe(before.buildImage?.imageId);
-        // The one before was made ahead of this build (the memo named it), then dropped.
-        expect(containersMade(next.events)).toContain('builder-ahead');
-        expect(await client.images.find(before.buildImage!.imageId)).toBeUndefined();
-        const failed = next.events.filter(
-          (e) => e.type === 'lifecycle' && e.event.type === 'cleanup-failed',
-        );
-        expect(failed).toEqual([]);
+        expect(containersMade(events)).not.toContain('builder-ahead');
+        images.push(summary.buildImage!.imageId);
       }
-      expect(await client.images.find(first.summary.buildImage!.imageId)).toBeUndefined();
+      expect(new Set(images).size).toBe(images.length);
+      for (const id of images.slice(0, -1)) expect(await client.images.find(id)).toBeUndefined();
     } finally {
       await removeDirIfAny(appDir);
       const caches = cacheVolumes(own);

@@ -503,12 +503,21 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
   const memo = stepMemoDir ? new StepMemo(stepMemoDir) : undefined;
   // The image the last build of this app ran the buildpacks in (its build image extended): a
   // rebuild with the same extensions extends to the same image, so that phase's host is made
-  // while analyze and detect run instead of after the extension (see anticipateHost).
-  const lastBuildImageKey = `build-image-${cacheHash(options.image)}-${builder.Id.replace(/^sha256:/, '').slice(0, 16)}`;
-  const lastBuildImage = memo?.get(lastBuildImageKey).then(
-    (r) => r?.imageId,
-    () => undefined,
-  );
+  // while analyze and detect run instead of after the extension (see anticipateHost). Only from
+  // an image the last two builds both ran in ("stable"): a Dockerfile that takes build_id gives
+  // a new image each build, and a host made ahead of it would be a container start spent.
+  const memoKey = `${cacheHash(options.image)}-${builder.Id.replace(/^sha256:/, '').slice(0, 16)}`;
+  const lastKey = `build-image-${memoKey}`;
+  const stableKey = `build-image-stable-${memoKey}`;
+  const lastBuildImage = memo
+    ? Promise.all([memo.get(lastKey), memo.get(stableKey)]).then(
+        ([last, stable]) => ({
+          last: last?.imageId,
+          stable: last && stable?.imageId === last.imageId ? last.imageId : undefined,
+        }),
+        () => ({ last: undefined, stable: undefined }),
+      )
+    : undefined;
   let buildPrepared = false;
   /** The image the builder's host was made ahead from, if it was. */
   let anticipated: string | undefined;
@@ -626,7 +635,7 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
               { env: registryEnv, signal: s },
             );
             // After the analyzer's host is on its way (the anticipated host waits for it).
-            void lastBuildImage?.then((image) => {
+            void lastBuildImage?.then(({ stable: image }) => {
               if (image && !buildPrepared && !s.aborted) {
                 anticipated = image;
                 session.anticipateHost('builder', { image, mounts: buildMounts });
@@ -806,12 +815,18 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
               : {};
             const image = extended && extended.applied.length > 0 ? extended.imageId : undefined;
             buildPrepared = true;
-            if (memo && image !== (await lastBuildImage)) {
+            if (memo && lastBuildImage) {
               // A hint for the next build only: a folder that cannot be written is no failure.
-              await (image
-                ? memo.put(lastBuildImageKey, { imageId: image, steps: 0 })
-                : memo.forget(lastBuildImageKey)
-              ).catch(() => undefined);
+              const { last, stable } = await lastBuildImage;
+              const remembered = { imageId: image ?? '', steps: 0 };
+              const writes = !image
+                ? [memo.forget(lastKey), memo.forget(stableKey)]
+                : image === last
+                  ? stable === image
+                    ? []
+                    : [memo.put(stableKey, remembered)]
+                  : [memo.put(lastKey, remembered), memo.forget(stableKey)];
+              await Promise.all(writes).catch(() => undefined);
             }
             return session.preparePhase('builder', builderArgs({ ...common, ...bpDir }), {
               // Else the builder image, the session's own.
