@@ -818,14 +818,13 @@ async function buildLocked(build: LockedBuild): Promise<BuildSummary> {
             if (memo && lastBuildImage) {
               // A hint for the next build only: a folder that cannot be written is no failure.
               const { last, stable } = await lastBuildImage;
-              const remembered = { imageId: image ?? '', steps: 0 };
               const writes = !image
                 ? [memo.forget(lastKey), memo.forget(stableKey)]
                 : image === last
                   ? stable === image
                     ? []
-                    : [memo.put(stableKey, remembered)]
-                  : [memo.put(lastKey, remembered), memo.forget(stableKey)];
+                    : [memo.put(stableKey, { imageId: image, steps: 0 })]
+                  : [memo.put(lastKey, { imageId: image, steps: 0 }), memo.forget(stableKey)];
               await Promise.all(writes).catch(() => undefined);
             }
             return session.preparePhase('builder', builderArgs({ ...common, ...bpDir }), {

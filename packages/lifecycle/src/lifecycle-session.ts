@@ -356,8 +356,7 @@ export class LifecycleSession {
         });
         return started;
       }
-      ahead.abandon?.();
-      this.#removeHostLater(kind, ahead.started ?? ahead.created, ahead.name);
+      void this.#dropAhead(kind, ahead);
       host = undefined;
     }
     if (!host) {
@@ -422,7 +421,10 @@ export class LifecycleSession {
   dropAnticipatedHost(phase: PhaseName): Promise<void> {
     const kind: HostKind = `phase:${phase}`;
     const ahead = this.#hosts.get(kind);
-    if (ahead?.anticipated === undefined) return Promise.resolve();
+    return ahead?.anticipated === undefined ? Promise.resolve() : this.#dropAhead(kind, ahead);
+  }
+
+  #dropAhead(kind: HostKind, ahead: HostEntry): Promise<void> {
     ahead.abandon?.();
     // Made but not started: the container is still there to remove.
     const made = (ahead.started ?? ahead.created).catch(() => ahead.created);
@@ -717,11 +719,7 @@ export class LifecycleSession {
           : 'buildpacks';
       const spec = own ? this.#ownSpec(phase, image, opts.mounts) : undefined;
       // A host made ahead for this phase that it does not use (no image of its own after all).
-      const ahead = this.#hosts.get(`phase:${phase}`);
-      if (ahead?.anticipated !== undefined && kind !== `phase:${phase}`) {
-        ahead.abandon?.();
-        this.#removeHostLater(`phase:${phase}`, ahead.started ?? ahead.created, ahead.name);
-      }
+      if (kind !== `phase:${phase}`) void this.dropAnticipatedHost(phase);
       return this.#exec(kind, spec, phase, args, {
         opts,
         gate,
